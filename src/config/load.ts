@@ -1,0 +1,280 @@
+import {createHash} from 'node:crypto'
+import {readFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import type {ErrorObject} from 'ajv'
+import {findNodeAtLocation, parse, parseTree, printParseErrorCode, type ParseError} from 'jsonc-parser'
+
+import {CcfleetError} from '../errors.js'
+import {
+  DEFAULT_CONNECT_TIMEOUT_SECONDS,
+  DEFAULT_HELPER_INSTALL_PATH,
+  DEFAULT_HELPER_USER_INSTALL_PATH,
+  DEFAULT_MODEL_PINS,
+  DEFAULT_OAUTH_SCOPE,
+  DEFAULT_PACKAGE_VERSION,
+  DEFAULT_REFRESH_MARGIN_SECONDS,
+  DEFAULT_REQUEST_TIMEOUT_SECONDS,
+  DEFAULT_ROUTER_BASE_URL,
+  DEFAULT_TOKEN_CACHE,
+} from './defaults.js'
+import type {FleetConfig} from './types.js'
+
+/** Path of the JSON Schema shipped with the package, for editors (`$schema`) and for ajv. */
+export const FLEET_SCHEMA_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schema', 'fleet.schema.json')
+
+/** Reads, validates and completes a fleet config file. Errors name the file, line and key path. */
+export function loadFleetConfig(path: string): FleetConfig {
+  const absolute = resolve(path)
+  let bytes: Buffer
+  try {
+    bytes = readFileSync(absolute)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new CcfleetError(`Cannot read fleet config ${absolute}: ${code === 'ENOENT' ? 'file not found' : String(error)}`, {
+      code: 'CONFIG_NOT_FOUND',
+      hint: 'Pass --config with the path of your fleet.jsonc, or create one with `ccfleet init`.',
+    })
+  }
+
+  return parseFleetConfig(bytes.toString('utf8'), absolute, bytes)
+}
+
+/** Parses fleet config text. `source` names the file in error messages. */
+export function parseFleetConfig(text: string, source = '<inline>', bytes: Buffer = Buffer.from(text, 'utf8')): FleetConfig {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  const errors: ParseError[] = []
+  const raw = parse(body, errors, {allowTrailingComma: true, disallowComments: false})
+  if (errors.length > 0) {
+    const first = errors[0]
+    const {line, column} = lineAndColumn(body, first.offset)
+    throw new CcfleetError(`${source}:${line}:${column}: invalid JSONC: ${printParseErrorCode(first.error)}`, {
+      code: 'CONFIG_SYNTAX',
+      hint: 'Fix the syntax at that position; comments and trailing commas are allowed in fleet.jsonc.',
+    })
+  }
+
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new CcfleetError(`${source}: the fleet config must be a JSON object`, {code: 'CONFIG_INVALID', hint: 'Start from `ccfleet init` or examples/minimal.fleet.jsonc.'})
+  }
+
+  validateAgainstSchema(raw, body, source)
+  const config = completeConfig(raw as RawConfig, source, bytes)
+  checkMeaning(config, body, source)
+  return config
+}
+
+type RawConfig = {[key: string]: any}
+
+function validateAgainstSchema(raw: unknown, text: string, source: string): void {
+  const validate = compiledValidator()
+  if (validate(raw)) return
+
+  const problems = (validate.errors ?? []).map((error) => describeSchemaError(error, text, source))
+  throw new CcfleetError(`${source}: invalid fleet config:\n  ${problems.join('\n  ')}`, {
+    code: 'CONFIG_INVALID',
+    hint: `Fix the keys listed above; the schema is ${FLEET_SCHEMA_PATH}.`,
+    details: {problems},
+  })
+}
+
+let validator: (((data: unknown) => boolean) & {errors?: ErrorObject[] | null}) | undefined
+
+function compiledValidator() {
+  if (validator) return validator
+  // ajv is loaded here, not at the top, so that commands which never read a config start faster.
+  const require = createRequire(import.meta.url)
+  const Ajv = require('ajv').default ?? require('ajv')
+  const addFormats = require('ajv-formats').default ?? require('ajv-formats')
+  const ajv = new Ajv({allErrors: true, strict: false})
+  addFormats(ajv)
+  validator = ajv.compile(JSON.parse(readFileSync(FLEET_SCHEMA_PATH, 'utf8')))
+  return validator!
+}
+
+/** Turns an ajv error into "key.path (line N): what is wrong; accepted: ...". */
+function describeSchemaError(error: ErrorObject, text: string, source: string): string {
+  const segments = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+  let path = segments
+  let problem: string
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = (error.params as {additionalProperty: string}).additionalProperty
+      path = [...segments, key]
+      problem = 'unknown key; remove it or check its spelling'
+      break
+    }
+
+    case 'required': {
+      path = [...segments, (error.params as {missingProperty: string}).missingProperty]
+      problem = 'missing required key'
+      break
+    }
+
+    case 'enum': {
+      problem = `must be one of ${(error.params as {allowedValues: unknown[]}).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
+      break
+    }
+
+    case 'pattern': {
+      problem = `has an invalid format (expected to match ${(error.params as {pattern: string}).pattern})`
+      break
+    }
+
+    default: {
+      problem = error.message ?? 'is invalid'
+    }
+  }
+
+  const keyPath = path.length > 0 ? path.join('.') : '(top level)'
+  const node = findNodeAtLocation(parseTree(text)!, segments.map((s) => (/^\d+$/.test(s) ? Number(s) : s)))
+  const where = node ? `${source}:${lineAndColumn(text, node.offset).line}` : source
+  return `${keyPath} (${where}): ${problem}`
+}
+
+function completeConfig(raw: RawConfig, source: string, bytes: Buffer): FleetConfig {
+  const identifier: string = raw.organization.identifier
+  const lastLabel = identifier.split('.').at(-1)!
+  const policy = raw.policy ?? {}
+  const settings = raw.settings ?? {}
+  const helper = raw.helper ?? {}
+  return {
+    source,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    organization: {name: raw.organization.name, identifier},
+    package: {
+      name: raw.package?.name ?? `${lastLabel}-claude-code-router`,
+      version: raw.package?.version ?? DEFAULT_PACKAGE_VERSION,
+      maintainer: raw.package?.maintainer ?? `${raw.organization.name.replace(/[<>]/g, '')} IT <it@${identifier.split('.').reverse().join('.')}>`,
+      homepage: raw.package?.homepage,
+    },
+    router: {baseUrl: stripTrailingSlash(raw.router?.baseUrl ?? DEFAULT_ROUTER_BASE_URL)},
+    oauth: {
+      issuer: raw.oauth.issuer,
+      deviceAuthorizationEndpoint: raw.oauth.deviceAuthorizationEndpoint,
+      tokenEndpoint: raw.oauth.tokenEndpoint,
+      clientId: raw.oauth.clientId,
+      scope: raw.oauth.scope ?? DEFAULT_OAUTH_SCOPE,
+      audience: raw.oauth.audience,
+      openBrowser: raw.oauth.openBrowser ?? true,
+    },
+    helper: {
+      installPath: {...DEFAULT_HELPER_INSTALL_PATH, ...helper.installPath},
+      userInstallPath: {...DEFAULT_HELPER_USER_INSTALL_PATH, ...helper.userInstallPath},
+      tokenCache: {...DEFAULT_TOKEN_CACHE, ...helper.tokenCache},
+      refreshMarginSeconds: helper.refreshMarginSeconds ?? DEFAULT_REFRESH_MARGIN_SECONDS,
+      connectTimeoutSeconds: helper.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS,
+      requestTimeoutSeconds: helper.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    },
+    settings: {
+      scope: settings.scope ?? 'user',
+      modelPins: {...DEFAULT_MODEL_PINS, ...settings.modelPins},
+      apiKeyHelperTtlMs: settings.apiKeyHelperTtlMs,
+      env: settings.env ?? {},
+      additional: settings.additional ?? {},
+    },
+    policy: {
+      privateModels: policy.privateModels ?? {},
+      defaultPolicy: {routerEnabled: policy.defaultPolicy?.routerEnabled ?? true, routes: policy.defaultPolicy?.routes ?? {}},
+      groupPolicies: Object.fromEntries(
+        Object.entries(policy.groupPolicies ?? {}).map(([name, group]: [string, any]) => [
+          name,
+          {groups: group.groups, routerEnabled: group.routerEnabled ?? true, routes: group.routes ?? {}},
+        ]),
+      ),
+      unknownModels: policy.unknownModels ?? 'route-by-family',
+    },
+    conformance: {
+      users: (raw.conformance?.users ?? []).map((user: any) => ({subject: user.subject, groups: user.groups ?? []})),
+      defaultSubject: raw.conformance?.defaultSubject ?? raw.conformance?.users?.[0]?.subject ?? `developer@${identifier.split('.').reverse().join('.')}`,
+    },
+  }
+}
+
+/** Checks that a schema cannot express: URL schemes, endpoint completeness, env names we own. */
+function checkMeaning(config: FleetConfig, text: string, source: string): void {
+  const problems: string[] = []
+  const urls: [string, string | undefined][] = [
+    ['router.baseUrl', config.router.baseUrl],
+    ['oauth.issuer', config.oauth.issuer],
+    ['oauth.deviceAuthorizationEndpoint', config.oauth.deviceAuthorizationEndpoint],
+    ['oauth.tokenEndpoint', config.oauth.tokenEndpoint],
+  ]
+  for (const [key, value] of urls) {
+    if (value === undefined) continue
+    const problem = checkSecureUrl(value)
+    if (problem) problems.push(`${key}${lineSuffix(text, source, key)}: ${problem}`)
+  }
+
+  const {issuer, deviceAuthorizationEndpoint, tokenEndpoint} = config.oauth
+  if (!issuer && (!deviceAuthorizationEndpoint || !tokenEndpoint)) {
+    problems.push('oauth: set both deviceAuthorizationEndpoint and tokenEndpoint, or an issuer whose discovery document provides them')
+  }
+
+  for (const name of Object.keys(config.settings.env)) {
+    if (RESERVED_ENV.has(name)) {
+      problems.push(`settings.env.${name}${lineSuffix(text, source, `settings.env.${name}`)}: set by ccfleet from ${RESERVED_ENV.get(name)}; remove it here`)
+    }
+  }
+
+  if (problems.length > 0) {
+    throw new CcfleetError(`${source}: invalid fleet config:\n  ${problems.join('\n  ')}`, {
+      code: 'CONFIG_INVALID',
+      hint: 'Fix the keys listed above.',
+      details: {problems},
+    })
+  }
+}
+
+/** Env names ccfleet writes itself, mapped to the config key that sets them. */
+const RESERVED_ENV = new Map([
+  ['ANTHROPIC_BASE_URL', 'router.baseUrl'],
+  ['ANTHROPIC_DEFAULT_OPUS_MODEL', 'settings.modelPins.opus'],
+  ['ANTHROPIC_DEFAULT_SONNET_MODEL', 'settings.modelPins.sonnet'],
+  ['ANTHROPIC_DEFAULT_HAIKU_MODEL', 'settings.modelPins.haiku'],
+  ['CLAUDE_CODE_API_KEY_HELPER_TTL_MS', 'settings.apiKeyHelperTtlMs'],
+])
+
+/** Returns a problem description, or undefined for an https URL or an http URL on loopback. */
+export function checkSecureUrl(value: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return `"${value}" is not a valid URL`
+  }
+
+  if (url.username || url.password) return 'must not contain a user name or password'
+  if (url.protocol === 'https:') return undefined
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined
+  return `"${value}" must use https (http is accepted only for loopback addresses such as 127.0.0.1)`
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || /^127(\.\d{1,3}){3}$/.test(hostname) || hostname === '[::1]' || hostname === '::1'
+}
+
+function lineSuffix(text: string, source: string, keyPath: string): string {
+  const tree = parseTree(text)
+  const node = tree ? findNodeAtLocation(tree, keyPath.split('.')) : undefined
+  return node ? ` (${source}:${lineAndColumn(text, node.offset).line})` : ''
+}
+
+export function lineAndColumn(text: string, offset: number): {line: number; column: number} {
+  let line = 1
+  let lineStart = 0
+  for (let index = 0; index < offset && index < text.length; index++) {
+    if (text.charCodeAt(index) === 10) {
+      line++
+      lineStart = index + 1
+    }
+  }
+
+  return {line, column: offset - lineStart + 1}
+}
+
+function stripTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url.slice(0, -1) : url
+}
