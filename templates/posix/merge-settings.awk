@@ -11,6 +11,8 @@
 #   CCFLEET_HELPER       desired apiKeyHelper
 #   CCFLEET_ENV_COUNT    number of env entries, then CCFLEET_ENV_NAME_<i> and CCFLEET_ENV_VALUE_<i>
 # Output: the new bytes on stdout, repairs, warnings and errors on stderr (one per line).
+# Portability: no RT, gensub, strtonum or interval expressions; array elements are tested with `in`
+# and never passed to functions before they exist, because gawk 5.2.1 frees such an element twice.
 # Exit status: 0 changed, 10 unchanged, 11 invalid JSON (refused), 12 conflicts (refused),
 # 13 removal left an empty object (new bytes on stdout; the caller may delete the file).
 
@@ -38,11 +40,13 @@ function init_tables(i) {
     CHR[i] = sprintf("%c", i)
     ORD[CHR[i]] = i
   }
+  for (i = 0; i < 10; i++) DIGIT[i ""] = 1
   for (i = 0; i < 16; i++) HEXVAL[substr("0123456789abcdef", i + 1, 1)] = i
   for (i = 10; i < 16; i++) HEXVAL[substr("ABCDEF", i - 9, 1)] = i
   # Stands for a decoded \u0000, which no desired value can contain (the renderer rejects NUL).
   NULMARK = CHR[255] "0"
   BOM = CHR[239] CHR[187] CHR[191]
+  HIGHBYTE = "[" CHR[128] "-" CHR[255] "]"
 }
 
 # Rebuilds the input bytes from the records. Lines are joined in blocks of 64 so that building a
@@ -65,6 +69,7 @@ function join_records(i, out, block, count) {
 
 function main(text, repaired, status) {
   NREPAIR = 0
+  if (!valid_utf8(text)) return refuse_syntax()
   if (substr(text, 1, 3) == BOM) {
     text = substr(text, 4)
     report_repair(1, "removed the UTF-8 byte order mark")
@@ -124,6 +129,14 @@ function load(text, i, offset) {
   }
 }
 
+function token_error(line, col, message) {
+  add_token("err", line, col, line, col)
+  TOKERRLINE = line
+  TOKERRCOL = col
+  TOKERRMSG = message
+  return 1
+}
+
 function add_token(type, line, col, endline, endcol) {
   NT++
   TT[NT] = type
@@ -135,12 +148,9 @@ function add_token(type, line, col, endline, endcol) {
   TRAIL[NT] = 0
 }
 
-function is_digit(c) {
-  return c != "" && index("0123456789", c) > 0
-}
-
 # Splits the document into tokens: { } [ ] : , s (string) n (number) l (literal), c (line comment)
-# and b (block comment). Returns 0 after setting the error position on invalid input.
+# and b (block comment). Invalid input ends the list with an "err" token; the parser reports it only
+# when it gets there, so an earlier syntax error wins, as in a parser that scans as it goes.
 function tokenize(l, line, n, i, j, c, d, word, inblock, blockline, blockcol) {
   NT = 0
   inblock = 0
@@ -166,21 +176,22 @@ function tokenize(l, line, n, i, j, c, d, word, inblock, blockline, blockcol) {
       if (c == "\"") {
         j = i + 1
         while (1) {
-          if (j > n) return set_error(l, i, "unterminated string")
+          if (j > n) return token_error(l, i, "unterminated string")
           d = C[j]
           if (d == "\"") break
           if (d == "\\") {
             d = C[j + 1]
             if (d == "u") {
-              if (!(C[j + 2] in HEXVAL && C[j + 3] in HEXVAL && C[j + 4] in HEXVAL && C[j + 5] in HEXVAL)) return set_error(l, j, "invalid \\u escape in string")
+              if (!(C[j + 2] in HEXVAL && C[j + 3] in HEXVAL && C[j + 4] in HEXVAL && C[j + 5] in HEXVAL)) return token_error(l, j, "invalid \\u escape; it needs four hex digits")
               j += 6
               continue
             }
-            if (d == "" || index("\"\\/bfnrt", d) == 0) return set_error(l, j, "invalid escape in string")
+            if (d == "" || index("\"\\/bfnrt", d) == 0) return token_error(l, j, "invalid escape in string")
             j += 2
             continue
           }
-          if (ORD[d] < 32) return set_error(l, j, "control character in string")
+          if (d == "\r") return token_error(l, i, "unterminated string")
+          if (ORD[d] < 32) return token_error(l, j, "control character in string; write it as an escape")
           j++
         }
         add_token("s", l, i, l, j)
@@ -217,23 +228,23 @@ function tokenize(l, line, n, i, j, c, d, word, inblock, blockline, blockcol) {
         continue
       }
 
-      if (c == "-" || is_digit(c)) {
+      if (c == "-" || (c in DIGIT)) {
         j = i
         if (C[j] == "-") j++
         if (C[j] == "0") j++
-        else if (is_digit(C[j])) {
-          while (is_digit(C[j])) j++
-        } else return set_error(l, i, "invalid number")
+        else if ((C[j] in DIGIT)) {
+          while ((C[j] in DIGIT)) j++
+        } else return token_error(l, i, "invalid number")
         if (C[j] == ".") {
           j++
-          if (!is_digit(C[j])) return set_error(l, i, "invalid number")
-          while (is_digit(C[j])) j++
+          if (!(C[j] in DIGIT)) return token_error(l, i, "invalid number")
+          while ((C[j] in DIGIT)) j++
         }
         if (C[j] == "e" || C[j] == "E") {
           j++
           if (C[j] == "+" || C[j] == "-") j++
-          if (!is_digit(C[j])) return set_error(l, i, "invalid number")
-          while (is_digit(C[j])) j++
+          if (!(C[j] in DIGIT)) return token_error(l, i, "invalid number")
+          while ((C[j] in DIGIT)) j++
         }
         add_token("n", l, i, l, j - 1)
         i = j
@@ -244,16 +255,16 @@ function tokenize(l, line, n, i, j, c, d, word, inblock, blockline, blockcol) {
         j = i
         while (C[j] != "" && C[j] ~ /[A-Za-z0-9_]/) j++
         word = substr(line, i, j - i)
-        if (word != "true" && word != "false" && word != "null") return set_error(l, i, "unknown literal " word)
+        if (word != "true" && word != "false" && word != "null") return token_error(l, i, "unknown literal " word)
         add_token("l", l, i, l, j - 1)
         i = j
         continue
       }
 
-      return set_error(l, i, "unexpected character")
+      return token_error(l, i, "unexpected character")
     }
   }
-  if (inblock) return set_error(blockline, blockcol, "unterminated block comment")
+  if (inblock) return token_error(blockline, blockcol, "unterminated block comment")
   return 1
 }
 
@@ -269,6 +280,8 @@ function parse_document(k, next_index) {
   TOPOBJ = 0
   for (k = 1; k <= NT; k++) if (TT[k] != "c" && TT[k] != "b") P[++NP] = k
   P[NP + 1] = 0
+  P[NP + 2] = 0
+  P[NP + 3] = 0
   TT[0] = "end"
   if (NP == 0) return 1
   next_index = parse_value(1, 0)
@@ -279,6 +292,7 @@ function parse_document(k, next_index) {
 }
 
 function error_token(k, message) {
+  if (TT[k] == "err") return set_error(TOKERRLINE, TOKERRCOL, TOKERRMSG)
   if (k == 0) return set_error(NL, length(LN[NL]) + 1, "unexpected end of file")
   return set_error(TL[k], TC[k], message)
 }
@@ -351,6 +365,45 @@ function parse_array(p, depth, next_index) {
   return p + 1
 }
 
+# D2: the text must be UTF-8 (no overlong forms, surrogates or code points above U+10FFFF). Only
+# lines holding a byte above 0x7F are walked byte by byte.
+function valid_utf8(text, lines, n, l, line, len, i, o, need, cp, min, k, b, col) {
+  n = split(text, lines, "\n")
+  for (l = 1; l <= n; l++) {
+    line = lines[l]
+    if (line !~ HIGHBYTE) continue
+    len = length(line)
+    col = 1
+    for (i = 1; i <= len; i += need + 1) {
+      o = ORD[substr(line, i, 1)]
+      need = 0
+      if (o < 128) {
+        col++
+        continue
+      }
+      if (o >= 194 && o <= 223) { need = 1; cp = o - 192; min = 128 }
+      else if (o >= 224 && o <= 239) { need = 2; cp = o - 224; min = 2048 }
+      else if (o >= 240 && o <= 244) { need = 3; cp = o - 240; min = 65536 }
+      else return utf8_error(l, col)
+      for (k = 1; k <= need; k++) {
+        b = ORD[substr(line, i + k, 1)]
+        if (b < 128 || b >= 192) return utf8_error(l, col)
+        cp = cp * 64 + b - 128
+      }
+      if (cp < min || cp > 1114111 || (cp >= 55296 && cp <= 57343)) return utf8_error(l, col)
+      col++
+    }
+  }
+  return 1
+}
+
+function utf8_error(line, col) {
+  ERRLINE = line
+  ERRCOL = col
+  ERRMSG = "the file is not valid UTF-8"
+  return 0
+}
+
 # ---------------------------------------------------------------------------------------------
 # Errors and reports
 # ---------------------------------------------------------------------------------------------
@@ -399,57 +452,95 @@ function trailing_blank_length(s) {
   return 0
 }
 
-# Returns the text with comments and trailing commas removed, reporting each with its line.
-# Deletions never overlap and are collected in token order, so they are applied left to right.
-function apply_repairs(text, k, n, before, after, line, last, out, block, from, count) {
+# Returns the text with comments and trailing commas removed, reporting each with its line. Each
+# comment goes with the spaces and tabs right before it, each trailing comma alone. Then every line
+# that held a comment and is left blank goes too, with its line ending; lines joined by a block
+# comment count as one line. Offsets are 1-based, ranges [from, to).
+function apply_repairs(text, k, n, ns, before, from, to, i, j, r, position, content_end, blank, nm, out, block, count) {
   n = 0
+  ns = 0
   for (k = 1; k <= NT; k++) {
-    if (TT[k] == "c") {
-      line = LN[TL[k]]
-      before = substr(line, 1, TC[k] - 1)
-      if (is_blank(before)) {
-        DELFROM[++n] = LS[TL[k]]
-        DELTO[n] = LS[TL[k]] + length(line) - (TL[k] == NL ? 1 : 0)
-      } else {
-        DELFROM[++n] = TA[k] - trailing_blank_length(before)
-        DELTO[n] = TZ[k]
-      }
-      report_repair(TL[k], "removed a // comment")
-    } else if (TT[k] == "b") {
+    if (TT[k] == "c" || TT[k] == "b") {
       before = substr(LN[TL[k]], 1, TC[k] - 1)
-      last = LN[TEL[k]]
-      after = substr(last, TZ[k] - LS[TEL[k]] + 2)
-      sub(/\r$/, "", after)
-      if (is_blank(before) && is_blank(after)) {
-        DELFROM[++n] = LS[TL[k]]
-        DELTO[n] = LS[TEL[k]] + length(last) - (TEL[k] == NL ? 1 : 0)
+      RFROM[++n] = TA[k] - trailing_blank_length(before)
+      RTO[n] = TZ[k] + 1
+      report_repair(TL[k], TT[k] == "c" ? "removed a // comment" : "removed a /* */ comment")
+
+      from = LS[TL[k]]
+      to = (TEL[k] < NL) ? LS[TEL[k] + 1] : length(text) + 1
+      if (ns > 0 && from < STO[ns]) {
+        if (to > STO[ns]) STO[ns] = to
       } else {
-        DELFROM[++n] = TA[k] - trailing_blank_length(before)
-        DELTO[n] = TZ[k]
+        SFROM[++ns] = from
+        STO[ns] = to
       }
-      report_repair(TL[k], "removed a /* */ comment")
     } else if (TRAIL[k]) {
-      DELFROM[++n] = TA[k]
-      DELTO[n] = TA[k]
+      RFROM[++n] = TA[k]
+      RTO[n] = TA[k] + 1
       report_repair(TL[k], "removed a trailing comma")
     }
   }
   if (n == 0) return text
 
+  # Spans left blank once the removals are gone are removed whole.
+  r = 1
+  for (i = 1; i <= ns; i++) {
+    content_end = STO[i]
+    if (substr(text, content_end - 1, 1) == "\n") content_end--
+    if (content_end > SFROM[i] && substr(text, content_end - 1, 1) == "\r") content_end--
+    position = SFROM[i]
+    blank = 1
+    while (r <= n && RTO[r] <= position) r++
+    for (j = r; j <= n && RFROM[j] < content_end; j++) {
+      if (RTO[j] <= position) continue
+      if (RFROM[j] > position && !is_blank(substr(text, position, RFROM[j] - position))) {
+        blank = 0
+        break
+      }
+      if (RTO[j] > position) position = RTO[j]
+    }
+    if (blank && position < content_end && !is_blank(substr(text, position, content_end - position))) blank = 0
+    if (blank) {
+      RFROM[++n] = SFROM[i]
+      RTO[n] = STO[i]
+    }
+  }
+
+  # Sort (insertion sort: the spans come after the sorted removals) and merge overlapping ranges.
+  for (i = 2; i <= n; i++) {
+    from = RFROM[i]
+    to = RTO[i]
+    for (j = i - 1; j >= 1 && RFROM[j] > from; j--) {
+      RFROM[j + 1] = RFROM[j]
+      RTO[j + 1] = RTO[j]
+    }
+    RFROM[j + 1] = from
+    RTO[j + 1] = to
+  }
+  nm = 0
+  for (i = 1; i <= n; i++) {
+    if (nm > 0 && RFROM[i] <= MTO[nm]) {
+      if (RTO[i] > MTO[nm]) MTO[nm] = RTO[i]
+    } else {
+      MFROM[++nm] = RFROM[i]
+      MTO[nm] = RTO[i]
+    }
+  }
+
   out = ""
   block = ""
-  from = 1
+  position = 1
   count = 0
-  for (k = 1; k <= n; k++) {
-    block = block substr(text, from, DELFROM[k] - from)
-    from = DELTO[k] + 1
+  for (i = 1; i <= nm; i++) {
+    block = block substr(text, position, MFROM[i] - position)
+    position = MTO[i]
     if (++count == 64) {
       out = out block
       block = ""
       count = 0
     }
   }
-  return out block substr(text, from)
+  return out block substr(text, position)
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -542,14 +633,14 @@ function indent_unit(member_ws, brace_ws) {
   if (OBJN[TOP] == 0 || TL[MK[TOP, 1]] == TL[OBJOPEN[TOP]]) return "  "
   member_ws = lead_ws(TL[MK[TOP, 1]])
   brace_ws = lead_ws(TL[OBJOPEN[TOP]])
-  if (substr(member_ws, 1, length(brace_ws)) == brace_ws) return substr(member_ws, length(brace_ws) + 1)
-  return member_ws
+  if (length(member_ws) > length(brace_ws) && substr(member_ws, 1, length(brace_ws)) == brace_ws) return substr(member_ws, length(brace_ws) + 1)
+  return "  "
 }
 
 # I6: a new env object, on one line or on several lines indented one unit below member_ws.
-function env_object(first, multiline, member_ws, i, out) {
+function env_object(multiline, member_ws, i, out) {
   out = "{"
-  for (i = first; i <= NENV; i++) {
+  for (i = 1; i <= NENV; i++) {
     if (!WANTED[i]) continue
     if (multiline) out = out (out == "{" ? "" : ",") EOL member_ws UNIT jencode(ENVNAME[i]) ": " jencode(ENVVALUE[i])
     else out = out (out == "{" ? "" : ", ") jencode(ENVNAME[i]) ": " jencode(ENVVALUE[i])
@@ -567,7 +658,7 @@ function insert_members(id, count, i, brace_ws, member_ws, text, multiline, valu
     member_ws = brace_ws UNIT
     text = ""
     for (i = 1; i <= count; i++) {
-      value = (NEWVAL[i] == "\001env") ? env_object(1, 1, member_ws) : NEWVAL[i]
+      value = (NEWVAL[i] == "\001env") ? env_object(1, member_ws) : NEWVAL[i]
       text = text (i > 1 ? "," : "") EOL member_ws NEWKEY[i] ": " value
     }
     queue_edit(TA[OBJOPEN[id]] + 1, TA[OBJCLOSE[id]] - 1, text EOL brace_ws)
@@ -578,7 +669,7 @@ function insert_members(id, count, i, brace_ws, member_ws, text, multiline, valu
   member_ws = multiline ? lead_ws(TL[MK[id, 1]]) : ""
   text = ""
   for (i = 1; i <= count; i++) {
-    value = (NEWVAL[i] == "\001env") ? env_object(1, multiline, member_ws) : NEWVAL[i]
+    value = (NEWVAL[i] == "\001env") ? env_object(multiline, member_ws) : NEWVAL[i]
     if (multiline) text = text "," EOL member_ws NEWKEY[i] ": " value
     else text = text ", " NEWKEY[i] ": " value
   }
@@ -617,92 +708,133 @@ function new_document(i) {
   EOL = "\n"
   UNIT = "  "
   for (i = 1; i <= NENV; i++) WANTED[i] = 1
-  return "{\n  \"apiKeyHelper\": " jencode(HELPER) ",\n  \"env\": " env_object(1, 1, "  ") "\n}\n"
+  return "{\n  \"apiKeyHelper\": " jencode(HELPER) ",\n  \"env\": " env_object(1, "  ") "\n}\n"
 }
 
-# Finds the member of object id whose decoded key is name; 0 if none, -1 (error printed) if two.
-function find_member(id, name, m, found) {
-  found = 0
-  for (m = 1; m <= OBJN[id]; m++) {
-    if (jdecode(TX[MK[id, m]]) != name) continue
-    if (found) {
-      error_at(MK[id, m], "duplicate key " jencode(name) "; Claude Code would use the last one, remove one of them")
-      return -1
-    }
-    found = m
+# Returns the first member of object id whose decoded key is name, or 0.
+function find_member(id, name, m) {
+  for (m = 1; m <= OBJN[id]; m++) if (jdecode(TX[MK[id, m]]) == name) return m
+  return 0
+}
+
+# F3: a second apiKeyHelper or env, or a second desired variable inside env, in member order.
+function check_duplicates(m, key, seen, env_id, i) {
+  env_id = 0
+  for (m = 1; m <= OBJN[TOP]; m++) {
+    key = jdecode(TX[MK[TOP, m]])
+    if (key != "apiKeyHelper" && key != "env") continue
+    if (key in seen) return duplicate(MK[TOP, m], key)
+    seen[key] = 1
+    if (key == "env") env_id = MCHILD[TOP, m]
   }
-  return found
+  if (!env_id) return 1
+  for (m = 1; m <= OBJN[env_id]; m++) {
+    key = jdecode(TX[MK[env_id, m]])
+    if (!(key in DESIREDENV)) continue
+    if (("env." key) in seen) return duplicate(MK[env_id, m], "env." key)
+    seen["env." key] = 1
+  }
+  return 1
+}
+
+function duplicate(k, path) {
+  error_at(k, "duplicate key " jencode(path) "; Claude Code uses the last one, so fix the file by hand")
+  return 0
 }
 
 function conflict(path, old, new) {
   NCONFLICT++
-  CONFLICTS = CONFLICTS sprintf("%s: %s is %s, ccfleet sets %s\n", FILE, path, old, new)
+  CONFLICTS = CONFLICTS sprintf("%s: conflict: %s is %s, ccfleet sets %s\n", FILE, path, old, new)
 }
 
-function merge(text, helper_m, env_m, env_id, multiline, i, m, count, w, name) {
+# V5: each overriding variable in env, named without its value, once, in member order.
+function warn_overriding(env_id, m, key, warned) {
+  for (m = 1; m <= OBJN[env_id]; m++) {
+    key = jdecode(TX[MK[env_id, m]])
+    if ((key != "ANTHROPIC_API_KEY" && key != "ANTHROPIC_AUTH_TOKEN") || (key in warned)) continue
+    warned[key] = 1
+    printf "%s:%d: warning: env.%s makes Claude Code ignore apiKeyHelper; remove it\n", FILE, TL[MK[env_id, m]], key > "/dev/stderr"
+  }
+}
+
+function is_multiline(id) {
+  return OBJN[id] > 0 && TL[MK[id, 1]] > TL[OBJOPEN[id]]
+}
+
+# V1-V4: lists conflicts; with force, queues the replacements.
+function find_conflicts(helper_m, env_m, env_id, i, m, multiline) {
+  if (helper_m > 0 && !(TT[MV1[TOP, helper_m]] == "s" && jdecode(TX[MV1[TOP, helper_m]]) == HELPER)) {
+    conflict("apiKeyHelper", value_text(TOP, helper_m), jencode(HELPER))
+    queue_edit(TA[MV1[TOP, helper_m]], TZ[MV2[TOP, helper_m]], jencode(HELPER))
+  }
+  if (env_m == 0) return
+  if (!env_id) {
+    for (i = 1; i <= NENV; i++) WANTED[i] = 1
+    multiline = is_multiline(TOP)
+    conflict("env", value_text(TOP, env_m), "an object")
+    queue_edit(TA[MV1[TOP, env_m]], TZ[MV2[TOP, env_m]], env_object(multiline, multiline ? lead_ws(TL[MK[TOP, 1]]) : ""))
+    return
+  }
+  for (i = 1; i <= NENV; i++) {
+    m = find_member(env_id, ENVNAME[i])
+    if (m == 0 || (TT[MV1[env_id, m]] == "s" && jdecode(TX[MV1[env_id, m]]) == ENVVALUE[i])) continue
+    conflict("env." ENVNAME[i], value_text(env_id, m), jencode(ENVVALUE[i]))
+    queue_edit(TA[MV1[env_id, m]], TZ[MV2[env_id, m]], jencode(ENVVALUE[i]))
+  }
+}
+
+function merge(text, helper_m, env_m, env_id, i, count, edits) {
+  for (i = 1; i <= NENV; i++) DESIREDENV[ENVNAME[i]] = 1
+  if (!check_duplicates()) return 11
+
   EOL = line_ending()
   UNIT = indent_unit()
   NEDIT = 0
   NCONFLICT = 0
   CONFLICTS = ""
-
   helper_m = find_member(TOP, "apiKeyHelper")
   env_m = find_member(TOP, "env")
-  if (helper_m < 0 || env_m < 0) return 11
   env_id = (env_m > 0) ? MCHILD[TOP, env_m] : 0
+  if (env_id) warn_overriding(env_id)
 
-  if (env_id) {
-    for (i = 1; i <= NENV; i++) {
-      ENVM[i] = find_member(env_id, ENVNAME[i])
-      if (ENVM[i] < 0) return 11
-    }
-    for (w = 1; w <= 2; w++) {
-      name = (w == 1) ? "ANTHROPIC_API_KEY" : "ANTHROPIC_AUTH_TOKEN"
-      for (m = 1; m <= OBJN[env_id]; m++) {
-        if (jdecode(TX[MK[env_id, m]]) != name) continue
-        printf "%s: warning: env.%s is set and overrides apiKeyHelper; remove it so the router's sign-in is used\n", FILE, name > "/dev/stderr"
-        break
-      }
-    }
-  }
-
-  # apiKeyHelper (V1)
-  if (helper_m > 0) {
-    if (TT[MV1[TOP, helper_m]] != "s" || jdecode(TX[MV1[TOP, helper_m]]) != HELPER) {
-      if (FORCE) queue_edit(TA[MV1[TOP, helper_m]], TZ[MV2[TOP, helper_m]], jencode(HELPER))
-      else conflict("apiKeyHelper", value_text(TOP, helper_m), jencode(HELPER))
-    }
-  }
-
-  # env (V2)
-  if (env_m > 0 && !env_id) {
-    for (i = 1; i <= NENV; i++) WANTED[i] = 1
-    multiline = TL[MK[TOP, 1]] > TL[OBJOPEN[TOP]]
-    if (FORCE) queue_edit(TA[MV1[TOP, env_m]], TZ[MV2[TOP, env_m]], env_object(1, multiline, multiline ? lead_ws(TL[MK[TOP, env_m]]) : ""))
-    else conflict("env", value_text(TOP, env_m), "an object")
-  } else if (env_id) {
-    count = 0
-    for (i = 1; i <= NENV; i++) {
-      m = ENVM[i]
-      if (m == 0) {
-        NEWKEY[++count] = jencode(ENVNAME[i])
-        NEWVAL[count] = jencode(ENVVALUE[i])
-        continue
-      }
-      if (TT[MV1[env_id, m]] == "s" && jdecode(TX[MV1[env_id, m]]) == ENVVALUE[i]) continue
-      if (FORCE) queue_edit(TA[MV1[env_id, m]], TZ[MV2[env_id, m]], jencode(ENVVALUE[i]))
-      else conflict("env." ENVNAME[i], value_text(env_id, m), jencode(ENVVALUE[i]))
-    }
-    insert_members(env_id, count)
-  }
-
+  find_conflicts(helper_m, env_m, env_id)
   if (NCONFLICT > 0) {
     printf "%s", CONFLICTS > "/dev/stderr"
-    printf "%s: %d conflicting value(s); the file was left unchanged, run again with --force to replace them\n", FILE, NCONFLICT > "/dev/stderr"
-    return 12
+    if (!FORCE) {
+      printf "%s: %d conflicting value(s); the file was left unchanged, run again with --force to replace them\n", FILE, NCONFLICT > "/dev/stderr"
+      return 12
+    }
+
+    # Forced replacements keep the structure; the insertions below work on the new text.
+    text = apply_edits(text)
+    edits = NEDIT
+    load(text)
+    if (!tokenize() || !parse_document()) return refuse_syntax()
+    TOP = TOPOBJ
+    EOL = line_ending()
+    UNIT = indent_unit()
+    helper_m = find_member(TOP, "apiKeyHelper")
+    env_m = find_member(TOP, "env")
+    env_id = (env_m > 0) ? MCHILD[TOP, env_m] : 0
+  }
+  NEDIT = 0
+
+  # V2: missing variables at the end of an existing env object.
+  if (env_id) {
+    count = 0
+    for (i = 1; i <= NENV; i++) {
+      WANTED[i] = (find_member(env_id, ENVNAME[i]) == 0)
+      if (!WANTED[i]) continue
+      NEWKEY[++count] = jencode(ENVNAME[i])
+      NEWVAL[count] = jencode(ENVVALUE[i])
+    }
+    if (count > 0 && OBJN[env_id] == 0 && !is_multiline(TOP) && OBJN[TOP] > 0) {
+      # I5: an empty env in a single-line parent stays on one line.
+      queue_edit(TA[OBJOPEN[env_id]] + 1, TA[OBJCLOSE[env_id]] - 1, substr(env_object(0, ""), 2, length(env_object(0, "")) - 2))
+    } else insert_members(env_id, count)
   }
 
-  # New top-level members (I7: apiKeyHelper first, then env).
+  # V1, I7: new top-level members, apiKeyHelper first, then env.
   count = 0
   if (helper_m == 0) {
     NEWKEY[++count] = "\"apiKeyHelper\""
@@ -715,7 +847,7 @@ function merge(text, helper_m, env_m, env_id, multiline, i, m, count, w, name) {
   }
   insert_members(TOP, count)
 
-  if (NEDIT == 0 && NREPAIR == 0) return 10
+  if (NEDIT == 0 && edits == 0 && NREPAIR == 0) return 10
   printf "%s", apply_edits(text)
   return 0
 }
@@ -725,11 +857,13 @@ function merge(text, helper_m, env_m, env_id, multiline, i, m, count, w, name) {
 # ---------------------------------------------------------------------------------------------
 
 # Removes member m of object id from DOC and returns the new text (E1).
-function remove_member(id, m, from, to, text, l, start, rest) {
+function remove_member(id, m, from, to, text, start, rest, l) {
   if (OBJN[id] == 1) {
     from = TA[OBJOPEN[id]] + 1
     to = TA[OBJCLOSE[id]] - 1
-  } else if (m < OBJN[id]) {
+    return substr(DOC, 1, from - 1) substr(DOC, to + 1)
+  }
+  if (m < OBJN[id]) {
     from = TA[MK[id, m]]
     to = TA[MK[id, m + 1]] - 1
   } else {
@@ -738,16 +872,13 @@ function remove_member(id, m, from, to, text, l, start, rest) {
   }
   text = substr(DOC, 1, from - 1) substr(DOC, to + 1)
 
-  # A line left with whitespace only goes, with its line ending.
+  # The line where the member was goes too when only whitespace is left on it.
   start = from
   while (start > 1 && substr(text, start - 1, 1) != "\n") start--
   rest = substr(text, start)
   l = index(rest, "\n")
-  if (l > 0) rest = substr(rest, 1, l - 1)
-  if (rest ~ /^[ \t\r]*$/ && (l > 0 || start > 1)) {
-    if (l > 0) text = substr(text, 1, start - 1) substr(text, start + l)
-    else text = substr(text, 1, start - 2)
-  }
+  if (l > 0) rest = substr(rest, 1, l)
+  if (rest ~ /^[ \t]*\r?\n?$/) text = substr(text, 1, start - 1) substr(text, start + length(rest))
   return text
 }
 
@@ -755,11 +886,10 @@ function ours(id, m, value) {
   return TT[MV1[id, m]] == "s" && jdecode(TX[MV1[id, m]]) == value
 }
 
-# Finds the next member to remove: sets RMID/RMM and returns 1, or returns 0 when none is left.
+# Finds the next member to remove: sets RMID and RMM and returns 1, or returns 0 when none is left.
 function next_removal(helper_m, env_m, env_id, i, m, all) {
   helper_m = find_member(TOP, "apiKeyHelper")
   env_m = find_member(TOP, "env")
-  if (helper_m < 0 || env_m < 0) return -1
   if (helper_m > 0 && ours(TOP, helper_m, HELPER)) {
     RMID = TOP
     RMM = helper_m
@@ -781,7 +911,6 @@ function next_removal(helper_m, env_m, env_id, i, m, all) {
   }
   for (i = 1; i <= NENV; i++) {
     m = find_member(env_id, ENVNAME[i])
-    if (m < 0) return -1
     if (m > 0 && ours(env_id, m, ENVVALUE[i])) {
       RMID = env_id
       RMM = m
@@ -791,16 +920,20 @@ function next_removal(helper_m, env_m, env_id, i, m, all) {
   return 0
 }
 
-function remove_ours(text, found, removed) {
+# Uninstall: removes apiKeyHelper and env entries that still hold ccfleet's values, one at a time
+# because each removal moves the text after it. Nothing to remove leaves the file as it is, even
+# when it has comments.
+function remove_ours(text, removed, i) {
+  for (i = 1; i <= NENV; i++) DESIREDENV[ENVNAME[i]] = 1
+  if (!check_duplicates()) return 11
   removed = 0
-  while ((found = next_removal()) == 1) {
+  while (next_removal()) {
     text = remove_member(RMID, RMM)
     removed++
     load(text)
     if (!tokenize() || !parse_document()) return refuse_syntax()
     TOP = TOPOBJ
   }
-  if (found < 0) return 11
   if (removed == 0) return 10
   printf "%s", text
   return (OBJN[TOP] == 0) ? 13 : 0
