@@ -14,7 +14,8 @@
 # Portability: no RT, gensub, strtonum or interval expressions; array elements are tested with `in`
 # and never passed to functions before they exist, because gawk 5.2.1 frees such an element twice.
 # Exit status: 0 changed, 10 unchanged, 11 invalid JSON (refused), 12 conflicts (refused),
-# 13 removal left an empty object (new bytes on stdout; the caller may delete the file).
+# 13 removal left an empty object (new bytes on stdout; the caller may delete the file), 14 the
+# input did not end with the sentinel (the caller could not read the file).
 
 { REC[++NREC] = $0 }
 
@@ -32,7 +33,12 @@ END {
     ENVVALUE[i] = ENVIRON["CCFLEET_ENV_VALUE_" i]
   }
 
-  exit main(join_records())
+  text = join_records()
+  if (READFAIL) {
+    printf "%s: could not be read completely; left unchanged\n", FILE > "/dev/stderr"
+    exit 14
+  }
+  exit main(text)
 }
 
 function init_tables(i) {
@@ -64,6 +70,7 @@ function join_records(i, out, block, count) {
     }
   }
   out = out block
+  READFAIL = (substr(out, length(out), 1) != "x")
   return substr(out, 1, length(out) - 1)
 }
 
