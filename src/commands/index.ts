@@ -1,3 +1,4 @@
+import PolicyCheck from './policy/check.js'
 import RouterServe from './router/serve.js'
 
 /**
@@ -5,5 +6,6 @@ import RouterServe from './router/serve.js'
  * command module imports its service inside run(), so only the command that runs pays for it.
  */
 export const COMMANDS = {
+  'policy:check': PolicyCheck,
   'router:serve': RouterServe,
 }
