@@ -1,4 +1,5 @@
 import Build from './build.js'
+import RouterServe from './router/serve.js'
 
 /**
  * Every ccfleet command, by id. oclif loads this one module instead of scanning folders; each
@@ -6,4 +7,5 @@ import Build from './build.js'
  */
 export const COMMANDS = {
   build: Build,
+  'router:serve': RouterServe,
 }
