@@ -1,3 +1,4 @@
+import Build from './build.js'
 import PolicyCheck from './policy/check.js'
 import RouterServe from './router/serve.js'
 
@@ -6,6 +7,7 @@ import RouterServe from './router/serve.js'
  * command module imports its service inside run(), so only the command that runs pays for it.
  */
 export const COMMANDS = {
+  build: Build,
   'policy:check': PolicyCheck,
   'router:serve': RouterServe,
 }
