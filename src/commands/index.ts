@@ -1,4 +1,5 @@
 import Build from './build.js'
+import HelperRender from './helper/render.js'
 import RouterServe from './router/serve.js'
 
 /**
@@ -7,5 +8,6 @@ import RouterServe from './router/serve.js'
  */
 export const COMMANDS = {
   build: Build,
+  'helper:render': HelperRender,
   'router:serve': RouterServe,
 }
