@@ -1,4 +1,8 @@
+import Build from './build.js'
 import Doctor from './doctor.js'
+import HelperRender from './helper/render.js'
+import PolicyCheck from './policy/check.js'
+import RouterServe from './router/serve.js'
 import Validate from './validate.js'
 
 /**
@@ -6,6 +10,10 @@ import Validate from './validate.js'
  * command module imports its service inside run(), so only the command that runs pays for it.
  */
 export const COMMANDS = {
+  build: Build,
   doctor: Doctor,
+  'helper:render': HelperRender,
+  'policy:check': PolicyCheck,
+  'router:serve': RouterServe,
   validate: Validate,
 }
