@@ -1,56 +1,37 @@
-import type {FleetConfig, RoutedClaudeModel} from '../config/types.js'
+import type {FleetConfig} from '../config/types.js'
+import {checkPolicies} from '../policy/check.js'
+import {listPolicies, routeRequest} from '../policy/policy.js'
 
 /**
- * Answers "does the router route this model id?" for validate and doctor.
- * NOTE: interim rules until the policy module (src/policy) lands: a model is routed when it names
- * one of the three routed Claude models (dated ids and `[1m]` suffixes included) and the default
- * policy has a route for it, or when unknown models are routed by family and the family has a route.
+ * Answers "does the router route this model id?" for validate and doctor with the router's own
+ * policy rules (src/policy), so a pin is judged exactly as the conformance router serves it.
+ * Returns undefined when every policy that is switched on routes the id, else what goes wrong.
  */
 export function modelRouteProblem(config: FleetConfig, model: string): string | undefined {
   if (!policyDescribed(config)) return undefined
-  const policy = config.policy.defaultPolicy
-  if (!policy.routerEnabled) return 'the default policy has the Claude Code model router switched off'
 
-  const routed = Object.keys(policy.routes) as RoutedClaudeModel[]
-  const base = model.replace(/\[1m\]$/i, '').replace(/-\d{8}$/, '')
-  if ((routed as string[]).includes(base)) return undefined
+  const problems: string[] = []
+  for (const policy of listPolicies(config)) {
+    if (!policy.routerEnabled) continue
+    const result = routeRequest(config, policy, model)
+    if (!result.ok) problems.push(result.message)
+  }
 
-  const family = /haiku|sonnet|opus/.exec(base)?.[0]
-  if (config.policy.unknownModels === 'route-by-family' && family && routed.some((id) => id.includes(family))) return undefined
-  return `the router policy does not route it (routed: ${routed.join(', ') || 'none'}${config.policy.unknownModels === 'reject' ? '; other ids are rejected' : ''})`
+  return problems.length > 0 ? problems.join(' ') : undefined
 }
 
 export interface PolicyProblem {
   /** Key path in the fleet config. */
   location: string
+  severity: 'error' | 'warning'
   message: string
+  fix: string
 }
 
-/**
- * Lists inconsistencies in the routing policy.
- * NOTE: interim until src/policy lands: only missing routes and unknown private models are found.
- */
+/** The findings of `ccfleet policy check`, for a config that describes its routing policy. */
 export function policyProblems(config: FleetConfig): PolicyProblem[] {
-  const problems: PolicyProblem[] = []
-  if (!policyDescribed(config)) return problems
-  const policies: [string, {routerEnabled: boolean; routes: Partial<Record<RoutedClaudeModel, string>>}][] = [
-    ['policy.defaultPolicy', config.policy.defaultPolicy],
-    ...Object.entries(config.policy.groupPolicies).map(([name, group]) => [`policy.groupPolicies.${name}`, group] as [string, typeof group]),
-  ]
-  const required: RoutedClaudeModel[] = ['claude-haiku-4-5', 'claude-sonnet-4-6', 'claude-opus-4-6']
-  for (const [location, policy] of policies) {
-    if (!policy.routerEnabled) continue
-    for (const model of required) {
-      const target = policy.routes[model]
-      if (target === undefined) {
-        problems.push({location: `${location}.routes`, message: `${location} is switched on but has no route for ${model}`})
-      } else if (!config.policy.privateModels[target]) {
-        problems.push({location: `${location}.routes.${model}`, message: `${location} routes ${model} to ${target}, which is not in policy.privateModels`})
-      }
-    }
-  }
-
-  return problems
+  if (!policyDescribed(config)) return []
+  return checkPolicies(config).findings.map((item) => ({location: item.location, severity: item.severity, message: `${item.message} [${item.code}]`, fix: item.fix}))
 }
 
 /**

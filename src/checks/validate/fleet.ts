@@ -3,7 +3,7 @@ import type {FleetConfig, TargetOs} from '../../config/types.js'
 import {TARGET_OSES} from '../../config/types.js'
 import {CcfleetError} from '../../errors.js'
 import {finding, type Finding} from '../findings.js'
-import {modelRouteProblem, policyProblems} from '../routing.js'
+import {modelRouteProblem, policyDescribed, policyProblems} from '../routing.js'
 
 export interface FleetCheckResult {
   findings: Finding[]
@@ -42,7 +42,13 @@ function loadErrorFindings(error: CcfleetError, file: string): Finding[] {
 export function checkFleetConfigMeaning(config: FleetConfig, file: string): Finding[] {
   const findings: Finding[] = []
 
-  for (const problem of policyProblems(config)) findings.push(finding('CCF-CONFIG-002', file, problem.location, problem.message))
+  for (const problem of policyProblems(config)) {
+    findings.push(finding('CCF-CONFIG-002', file, problem.location, problem.message, {severity: problem.severity, fix: problem.fix}))
+  }
+
+  if (!policyDescribed(config)) {
+    findings.push(finding('CCF-CONFIG-002', file, 'policy', 'the config describes no routing policy (no private models or routes), so routes and model pins were not checked', {severity: 'info', fix: 'Add policy.privateModels and policy.defaultPolicy.routes to check them here and with `ccfleet policy check`.'}))
+  }
 
   for (const [family, model] of Object.entries(config.settings.modelPins)) {
     const problem = modelRouteProblem(config, model)

@@ -1,8 +1,11 @@
+import {createHash} from 'node:crypto'
 import {spawnSync} from 'node:child_process'
 import {basename} from 'node:path'
 
 import type {FleetConfig} from '../../config/types.js'
+import {CcfleetError} from '../../errors.js'
 import {finding, type Finding} from '../findings.js'
+import {checkPs51Text, type Ps51Finding} from '../ps51.js'
 import {findProgram} from '../programs.js'
 import type {CheckContext} from './index.js'
 
@@ -13,10 +16,21 @@ import type {CheckContext} from './index.js'
  */
 export function checkScriptFile(file: string, bytes: Buffer, kind: 'sh-script' | 'ps-script', context: CheckContext): Finding[] {
   const text = bytes.toString('utf8')
-  const findings = kind === 'sh-script' ? checkShScript(file, text) : checkPowerShellScript(file, text)
+  // The same helper sits in the .deb, the .rpm and the tarball; shellcheck and pwsh take seconds, so results are reused by content.
+  const key = `${kind}:${createHash('sha256').update(bytes).digest('hex')}`
+  let cached = contentCache.get(key)
+  if (!cached) {
+    cached = kind === 'sh-script' ? checkShScript(CACHE_FILE, text) : checkPowerShellScript(CACHE_FILE, text)
+    contentCache.set(key, cached)
+  }
+
+  const findings = cached.map((item) => ({...item, file}))
   if (context.config) findings.push(...checkEmbeddedValues(file, text, kind, context.config))
   return findings
 }
+
+const CACHE_FILE = '<script>'
+const contentCache = new Map<string, Finding[]>()
 
 function checkShScript(file: string, text: string): Finding[] {
   const findings: Finding[] = []
@@ -77,26 +91,32 @@ function runShellcheck(file: string, text: string): Finding[] {
 }
 
 function checkPowerShellScript(file: string, text: string): Finding[] {
-  const findings: Finding[] = []
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
-  const lines = body.split('\n')
-  for (const [index, line] of lines.entries()) {
-    const column = line.search(/[^\u0000-\u007f]/)
-    if (column >= 0) {
-      findings.push(finding('CCF-SCRIPT-002', file, `${index + 1}:${column + 1}`, `non-ASCII character ${JSON.stringify(line[column])} (U+${line.codePointAt(column)!.toString(16).toUpperCase().padStart(4, '0')})`))
-    }
+  let results: Ps51Finding[]
+  try {
+    results = checkPs51Text(body)
+  } catch (error) {
+    if (!(error instanceof CcfleetError)) throw error
+    // Without pwsh only the ASCII rule can be checked.
+    const ascii = nonAsciiOnly(file, body)
+    return [...ascii, finding('CCF-SCRIPT-001', file, '', `Windows PowerShell 5.1 compatibility not checked: ${error.message}`, {severity: 'info', fix: error.hint ?? 'Install PowerShell 7 (pwsh).'})]
   }
 
-  findings.push(...ps51Findings(file, body))
-  return findings
+  return results.map((item) =>
+    item.rule === 'non-ascii'
+      ? finding('CCF-SCRIPT-002', file, `${item.line}:${item.column}`, item.message)
+      : finding('CCF-SCRIPT-001', file, `${item.line}:${item.column}`, `${item.message} (${item.rule}: ${item.text})`, {severity: item.severity}),
+  )
 }
 
-/** Windows PowerShell 5.1 compatibility, through the shared checker. */
-function ps51Findings(file: string, text: string): Finding[] {
-  void file
-  void text
-  // NOTE: wired to the shared PowerShell 5.1 checker once src/checks/ps51.ts lands on main.
-  return []
+function nonAsciiOnly(file: string, text: string): Finding[] {
+  const findings: Finding[] = []
+  for (const [index, line] of text.split('\n').entries()) {
+    const column = line.search(/[^\u0000-\u007f]/)
+    if (column >= 0) findings.push(finding('CCF-SCRIPT-002', file, `${index + 1}:${column + 1}`, `non-ASCII character U+${line.codePointAt(column)!.toString(16).toUpperCase().padStart(4, '0')}`))
+  }
+
+  return findings
 }
 
 /** Config values a ccfleet script may embed, with the key that sets each. */
