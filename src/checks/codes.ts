@@ -40,24 +40,18 @@ export const FINDING_CODES = {
     fix: 'Pin one of the routed models (claude-haiku-4-5, claude-sonnet-4-6, claude-opus-4-6) or add a route for it.',
   },
   'CCF-CONFIG-004': {
-    severity: 'error',
-    title: 'A helper install path is not an absolute path for its OS (POSIX paths start with /, Windows paths with a drive letter such as C:\\).',
-    why: 'Claude Code runs apiKeyHelper from the working folder of the session, so a relative path works in one folder and fails in all others.',
-    fix: 'Set helper.installPath.<os> to an absolute path.',
-  },
-  'CCF-CONFIG-005': {
     severity: 'warning',
     title: 'A POSIX helper install path contains a space or a shell character.',
     why: 'ccfleet quotes it in apiKeyHelper, but hand-edited settings and scripts that copy the path often do not, and /bin/sh then fails with "not found".',
     fix: 'Prefer a path without spaces, such as /usr/local/libexec/ccfleet/auth-helper.sh.',
   },
-  'CCF-CONFIG-006': {
+  'CCF-CONFIG-005': {
     severity: 'warning',
     title: 'router.baseUrl ends in /v1 or a longer API path.',
     why: 'Claude Code appends /v1/messages itself, so requests go to /v1/v1/messages and fail with 404.',
     fix: 'Set router.baseUrl to the router origin, for example https://model-router.surepath.ai.',
   },
-  'CCF-CONFIG-007': {
+  'CCF-CONFIG-006': {
     severity: 'warning',
     title: 'The Linux helper install path is below /usr/local.',
     why: 'Debian policy forbids packages from installing files below /usr/local; lintian reports it and some distributions refuse it.',

@@ -59,32 +59,23 @@ export function checkFleetConfigMeaning(config: FleetConfig, file: string): Find
 
   const baseUrl = new URL(config.router.baseUrl)
   if (/^\/v1(\/|$)/.test(baseUrl.pathname)) {
-    findings.push(finding('CCF-CONFIG-006', file, 'router.baseUrl', `router.baseUrl ${config.router.baseUrl} ends in ${baseUrl.pathname}; Claude Code appends /v1/messages itself`))
+    findings.push(finding('CCF-CONFIG-005', file, 'router.baseUrl', `router.baseUrl ${config.router.baseUrl} ends in ${baseUrl.pathname}; Claude Code appends /v1/messages itself`))
   }
 
   return findings
 }
 
 function checkInstallPath(path: string, os: TargetOs, location: string, file: string): Finding[] {
-  if (os === 'windows') {
-    if (!/^[A-Za-z]:\\/.test(path) && !/^%[A-Za-z0-9_]+%\\/.test(path)) {
-      return [finding('CCF-CONFIG-004', file, location, `${location} is ${JSON.stringify(path)}, not an absolute Windows path such as C:\\Program Files\\ccfleet\\auth-helper.ps1`)]
-    }
-
-    return []
-  }
-
-  if (!path.startsWith('/')) {
-    return [finding('CCF-CONFIG-004', file, location, `${location} is ${JSON.stringify(path)}, not an absolute path starting with /`)]
-  }
+  // The schema already requires absolute paths; what is left are paths that work but invite mistakes.
+  if (os === 'windows') return []
 
   const findings: Finding[] = []
   if (/[^A-Za-z0-9_@%+=:,./-]/.test(path)) {
-    findings.push(finding('CCF-CONFIG-005', file, location, `${location} ${JSON.stringify(path)} contains a space or shell character`))
+    findings.push(finding('CCF-CONFIG-004', file, location, `${location} ${JSON.stringify(path)} contains a space or shell character`))
   }
 
   if (os === 'linux' && path.startsWith('/usr/local/')) {
-    findings.push(finding('CCF-CONFIG-007', file, location, `${location} is below /usr/local, where Debian packages may not install files`))
+    findings.push(finding('CCF-CONFIG-006', file, location, `${location} is below /usr/local, where Debian packages may not install files`))
   }
 
   return findings
