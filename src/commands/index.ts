@@ -1,4 +1,6 @@
 import Build from './build.js'
+import HelperRender from './helper/render.js'
+import PolicyCheck from './policy/check.js'
 import RouterServe from './router/serve.js'
 
 /**
@@ -7,5 +9,7 @@ import RouterServe from './router/serve.js'
  */
 export const COMMANDS = {
   build: Build,
+  'helper:render': HelperRender,
+  'policy:check': PolicyCheck,
   'router:serve': RouterServe,
 }
