@@ -2,6 +2,7 @@ import Build from './build.js'
 import Doctor from './doctor.js'
 import HelperRender from './helper/render.js'
 import PolicyCheck from './policy/check.js'
+import RouterCheck from './router/check.js'
 import RouterServe from './router/serve.js'
 import Validate from './validate.js'
 
@@ -14,6 +15,7 @@ export const COMMANDS = {
   doctor: Doctor,
   'helper:render': HelperRender,
   'policy:check': PolicyCheck,
+  'router:check': RouterCheck,
   'router:serve': RouterServe,
   validate: Validate,
 }
