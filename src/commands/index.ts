@@ -1,4 +1,5 @@
 import Build from './build.js'
+import Demo from './demo.js'
 import HelperRender from './helper/render.js'
 import PolicyCheck from './policy/check.js'
 import RouterServe from './router/serve.js'
@@ -9,6 +10,7 @@ import RouterServe from './router/serve.js'
  */
 export const COMMANDS = {
   build: Build,
+  demo: Demo,
   'helper:render': HelperRender,
   'policy:check': PolicyCheck,
   'router:serve': RouterServe,
