@@ -2,6 +2,7 @@ import Build from './build.js'
 import Demo from './demo.js'
 import HelperRender from './helper/render.js'
 import PolicyCheck from './policy/check.js'
+import RouterCheck from './router/check.js'
 import RouterServe from './router/serve.js'
 
 /**
@@ -13,5 +14,6 @@ export const COMMANDS = {
   demo: Demo,
   'helper:render': HelperRender,
   'policy:check': PolicyCheck,
+  'router:check': RouterCheck,
   'router:serve': RouterServe,
 }
