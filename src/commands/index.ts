@@ -1,4 +1,5 @@
 import Build from './build.js'
+import Demo from './demo.js'
 import Doctor from './doctor.js'
 import HelperRender from './helper/render.js'
 import PolicyCheck from './policy/check.js'
@@ -12,6 +13,7 @@ import Validate from './validate.js'
  */
 export const COMMANDS = {
   build: Build,
+  demo: Demo,
   doctor: Doctor,
   'helper:render': HelperRender,
   'policy:check': PolicyCheck,
