@@ -1,4 +1,5 @@
 import RouterServe from './router/serve.js'
+import SettingsMerge from './settings/merge.js'
 
 /**
  * Every ccfleet command, by id. oclif loads this one module instead of scanning folders; each
@@ -6,4 +7,5 @@ import RouterServe from './router/serve.js'
  */
 export const COMMANDS = {
   'router:serve': RouterServe,
+  'settings:merge': SettingsMerge,
 }
