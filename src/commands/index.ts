@@ -1,3 +1,4 @@
+import Build from './build.js'
 import RouterServe from './router/serve.js'
 import SettingsMerge from './settings/merge.js'
 
@@ -6,6 +7,7 @@ import SettingsMerge from './settings/merge.js'
  * command module imports its service inside run(), so only the command that runs pays for it.
  */
 export const COMMANDS = {
+  build: Build,
   'router:serve': RouterServe,
   'settings:merge': SettingsMerge,
 }
