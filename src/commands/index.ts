@@ -1,4 +1,6 @@
 import Build from './build.js'
+import HelperRender from './helper/render.js'
+import PolicyCheck from './policy/check.js'
 import RouterServe from './router/serve.js'
 import SettingsMerge from './settings/merge.js'
 
@@ -8,6 +10,8 @@ import SettingsMerge from './settings/merge.js'
  */
 export const COMMANDS = {
   build: Build,
+  'helper:render': HelperRender,
+  'policy:check': PolicyCheck,
   'router:serve': RouterServe,
   'settings:merge': SettingsMerge,
 }
