@@ -1,6 +1,7 @@
 import Build from './build.js'
 import HelperRender from './helper/render.js'
 import PolicyCheck from './policy/check.js'
+import RouterCheck from './router/check.js'
 import RouterServe from './router/serve.js'
 import SettingsMerge from './settings/merge.js'
 
@@ -12,6 +13,7 @@ export const COMMANDS = {
   build: Build,
   'helper:render': HelperRender,
   'policy:check': PolicyCheck,
+  'router:check': RouterCheck,
   'router:serve': RouterServe,
   'settings:merge': SettingsMerge,
 }
