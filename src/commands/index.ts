@@ -1,4 +1,5 @@
 import Build from './build.js'
+import Demo from './demo.js'
 import HelperRender from './helper/render.js'
 import PolicyCheck from './policy/check.js'
 import RouterCheck from './router/check.js'
@@ -11,6 +12,7 @@ import SettingsMerge from './settings/merge.js'
  */
 export const COMMANDS = {
   build: Build,
+  demo: Demo,
   'helper:render': HelperRender,
   'policy:check': PolicyCheck,
   'router:check': RouterCheck,
