@@ -5,6 +5,7 @@ import HelperRender from './helper/render.js'
 import PolicyCheck from './policy/check.js'
 import RouterCheck from './router/check.js'
 import RouterServe from './router/serve.js'
+import SettingsMerge from './settings/merge.js'
 import Validate from './validate.js'
 
 /**
@@ -19,5 +20,6 @@ export const COMMANDS = {
   'policy:check': PolicyCheck,
   'router:check': RouterCheck,
   'router:serve': RouterServe,
+  'settings:merge': SettingsMerge,
   validate: Validate,
 }
