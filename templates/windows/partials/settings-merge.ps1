@@ -546,3 +546,82 @@ function Invoke-CcfSettingsMerge {
     $result.Status = 'changed'
     return $result
 }
+
+# Edit that removes one member of an object (spec E1).
+function New-CcfRemoveEdit {
+    param($Node, [int]$Index)
+    $members = $Node.Members
+    if ($members.Count -eq 1) { return @{ Start = ($Node.Open + 1); End = $Node.Close; Text = '' } }
+    if ($Index -lt $members.Count - 1) { return @{ Start = $members[$Index].KeyStart; End = $members[$Index + 1].KeyStart; Text = '' } }
+    return @{ Start = $members[$Index - 1].Value.End; End = $members[$Index].Value.End; Text = '' }
+}
+
+# Applies a removal and drops the line it leaves blank, with its line ending.
+function Invoke-CcfRemoveEdit {
+    param([string]$Text, $Edit)
+    $Text = $Text.Substring(0, $Edit.Start) + $Text.Substring($Edit.End)
+    $lineStart = Get-CcfLineStart $Text $Edit.Start
+    $next = Get-CcfNextLineStart $Text $lineStart
+    if ($next -gt $lineStart -and $next -le $Text.Length -and $lineStart -gt 0) { $Text = $Text.Substring(0, $lineStart) + $Text.Substring($next) }
+    return $Text
+}
+
+function Find-CcfMemberIndex {
+    param($Node, [string]$Name, [string]$Text, [string]$Value)
+    for ($i = 0; $i -lt $Node.Members.Count; $i++) {
+        $member = $Node.Members[$i]
+        if ($member.Key -cne $Name -or $member.Value.Kind -cne 'string') { continue }
+        if ((ConvertFrom-CcfJsonString $Text.Substring($member.Value.Start, $member.Value.End - $member.Value.Start)) -ceq $Value) { return $i }
+    }
+    return -1
+}
+
+# Removes apiKeyHelper and the env entries whose values are still ours, and env itself when
+# nothing else is left in it. Values that someone changed are kept. Returns Status 'unchanged',
+# 'changed' (Text, Empty when no member is left) or 'refused' (a file that does not parse).
+function Remove-CcfSettingsKeys {
+    param([byte[]]$Bytes, [string]$Helper, [string[]]$EnvNames, [string[]]$EnvValues)
+    $result = New-CcfMergeResult 'unchanged'
+    if ($null -eq $Bytes) { return $result }
+    $offset = 0
+    if ($Bytes.Length -ge 3 -and $Bytes[0] -eq 0xEF -and $Bytes[1] -eq 0xBB -and $Bytes[2] -eq 0xBF) { $offset = 3 }
+    try {
+        $text = (New-Object Text.UTF8Encoding -ArgumentList $false, $true).GetString($Bytes, $offset, $Bytes.Length - $offset)
+        $document = Read-CcfDocument $text
+    }
+    catch {
+        $result.Status = 'refused'
+        $result.Reason = $_.Exception.Message
+        return $result
+    }
+    if ($null -eq $document.Root -or $document.Root.Kind -cne 'object') { return $result }
+
+    $original = $text
+    $index = Find-CcfMemberIndex $document.Root 'apiKeyHelper' $text $Helper
+    if ($index -ge 0) {
+        $text = Invoke-CcfRemoveEdit $text (New-CcfRemoveEdit $document.Root $index)
+        $document = Read-CcfDocument $text
+    }
+    $removedEnv = $false
+    for ($i = 0; $i -lt $EnvNames.Count; $i++) {
+        $envIndex = -1
+        for ($j = 0; $j -lt $document.Root.Members.Count; $j++) { if ($document.Root.Members[$j].Key -ceq 'env') { $envIndex = $j } }
+        if ($envIndex -lt 0 -or $document.Root.Members[$envIndex].Value.Kind -cne 'object') { break }
+        $envNode = $document.Root.Members[$envIndex].Value
+        $index = Find-CcfMemberIndex $envNode $EnvNames[$i] $text $EnvValues[$i]
+        if ($index -lt 0) { continue }
+        $text = Invoke-CcfRemoveEdit $text (New-CcfRemoveEdit $envNode $index)
+        $document = Read-CcfDocument $text
+        $removedEnv = $true
+        if ($envNode.Members.Count -eq 1) {
+            $text = Invoke-CcfRemoveEdit $text (New-CcfRemoveEdit $document.Root $envIndex)
+            $document = Read-CcfDocument $text
+            break
+        }
+    }
+    if ($text -ceq $original) { return $result }
+    $result.Status = 'changed'
+    $result.Text = $text
+    $result.Empty = ($document.Root.Members.Count -eq 0)
+    return $result
+}
