@@ -1,0 +1,126 @@
+import {randomBytes} from 'node:crypto'
+import type {IncomingMessage, ServerResponse} from 'node:http'
+
+/** A request body over the size limit. */
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`request body is larger than ${limit} bytes`)
+  }
+}
+
+/**
+ * Reads a whole request body, stopping at `limit` bytes. A `content-length` above the limit is
+ * rejected before any byte is read, so a huge upload costs nothing.
+ */
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(request.headers['content-length'])
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new BodyTooLargeError(limit))
+      return
+    }
+
+    const chunks: Buffer[] = []
+    let size = 0
+    let done = false
+    request.on('data', (chunk: Buffer) => {
+      if (done) return
+      size += chunk.length
+      if (size > limit) {
+        done = true
+        reject(new BodyTooLargeError(limit))
+        return
+      }
+
+      chunks.push(chunk)
+    })
+    request.on('end', () => {
+      if (done) return
+      done = true
+      resolve(Buffer.concat(chunks, size))
+    })
+    request.on('error', (error) => {
+      if (done) return
+      done = true
+      reject(error)
+    })
+    request.on('aborted', () => {
+      if (done) return
+      done = true
+      reject(new Error('client aborted the request'))
+    })
+  })
+}
+
+/** Sends a JSON body with the given status and extra headers. */
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const bytes = Buffer.from(JSON.stringify(body))
+  if (response.headersSent || response.destroyed) return
+  response.writeHead(status, {'content-type': 'application/json', 'content-length': String(bytes.length), 'cache-control': 'no-store', ...headers})
+  response.end(bytes)
+}
+
+/** Sends an `application/x-www-form-urlencoded` body, the way GitHub answers token requests. */
+export function sendForm(response: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  const form = new URLSearchParams()
+  for (const [key, value] of Object.entries(body)) {
+    if (value !== undefined) form.set(key, String(value))
+  }
+
+  const bytes = Buffer.from(form.toString())
+  if (response.headersSent || response.destroyed) return
+  response.writeHead(status, {'content-type': 'application/x-www-form-urlencoded', 'content-length': String(bytes.length), 'cache-control': 'no-store', ...headers})
+  response.end(bytes)
+}
+
+export function sendHtml(response: ServerResponse, status: number, html: string): void {
+  const bytes = Buffer.from(html)
+  if (response.headersSent || response.destroyed) return
+  response.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': String(bytes.length),
+    'cache-control': 'no-store',
+    // The page loads nothing and runs no script.
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    'x-content-type-options': 'nosniff',
+  })
+  response.end(bytes)
+}
+
+/**
+ * Parses a form-encoded or JSON request body into string fields. OAuth clients must send
+ * form-encoded bodies (RFC 6749 section 4.1.3), but some helpers send JSON; both are accepted.
+ */
+export function parseFields(request: IncomingMessage, body: Buffer): Record<string, string> | undefined {
+  const type = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+  const text = body.toString('utf8')
+  if (type === 'application/json') {
+    try {
+      const parsed: unknown = JSON.parse(text)
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined
+      return Object.fromEntries(Object.entries(parsed).filter(([, value]) => typeof value === 'string' || typeof value === 'number').map(([key, value]) => [key, String(value)]))
+    } catch {
+      return undefined
+    }
+  }
+
+  const fields: Record<string, string> = {}
+  for (const [key, value] of new URLSearchParams(text)) fields[key] = value
+  return fields
+}
+
+/** Returns true when the peer address is a loopback address. */
+export function isLoopbackPeer(request: IncomingMessage): boolean {
+  const address = request.socket.remoteAddress ?? ''
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.')
+}
+
+/** Creates an id like Anthropic's `req_...` request ids. */
+export function newRequestId(): string {
+  return 'req_' + randomBytes(12).toString('base64url')
+}
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"'`=]/g, (character) => `&#${character.charCodeAt(0)};`)
+}

@@ -1,0 +1,67 @@
+import {closeSync, openSync, writeSync} from 'node:fs'
+
+import {loadFleetConfig} from '../config/load.js'
+import {CcfleetError} from '../errors.js'
+import {startRouter} from './server.js'
+import {parseQuirks, type RouterOptions} from './types.js'
+
+export interface ServeOptions extends Omit<RouterOptions, 'config' | 'log' | 'quirks'> {
+  configPath: string
+  quirks: string[]
+  /** JSON-lines request log file; stderr when absent. */
+  logFile?: string
+}
+
+/**
+ * Runs `ccfleet router serve`: starts the router, prints its base URL as the first stdout line,
+ * and serves until SIGINT or SIGTERM.
+ */
+export async function serveRouter(options: ServeOptions): Promise<void> {
+  const config = loadFleetConfig(options.configPath)
+  let quirks
+  try {
+    quirks = parseQuirks(options.quirks)
+  } catch (error) {
+    throw new CcfleetError(`--quirk: ${(error as Error).message}`, {code: 'USAGE', exitCode: 2, hint: 'Pass --quirk once per quirk, for example --quirk form --quirk pending-200.'})
+  }
+
+  let logFd: number | undefined
+  if (options.logFile) {
+    try {
+      logFd = openSync(options.logFile, 'a', 0o600)
+    } catch (error) {
+      throw new CcfleetError(`Cannot open the log file ${options.logFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {hint: 'Pass --log with a path in a folder you can write to.'})
+    }
+  }
+
+  const log = (line: string) => {
+    if (logFd === undefined) process.stderr.write(line + '\n')
+    else writeSync(logFd, line + '\n')
+  }
+
+  let router
+  try {
+    router = await startRouter({...options, config, quirks, log})
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new CcfleetError(`Cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 0}: ${code ?? String(error)}`, {
+      hint: code === 'EADDRINUSE' ? 'Pick another --port, or --port 0 for a free one.' : 'Check --host and --port.',
+    })
+  }
+
+  process.stdout.write(router.url + '\n')
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(JSON.stringify({time: new Date().toISOString(), event: 'shutdown', signal}) + '\n')
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      void router.close().then(resolve)
+    }
+
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+
+  if (logFd !== undefined) closeSync(logFd)
+}

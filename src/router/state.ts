@@ -1,0 +1,106 @@
+import type {FleetConfig} from '../config/types.js'
+import {DeviceGrantStore} from './oauth/device.js'
+import {TokenService} from './oauth/tokens.js'
+import type {Quirk, ResolvedRouterOptions} from './types.js'
+
+/** One line of the request log. Tokens never go in here. */
+export interface LogEntry {
+  time: string
+  requestId: string
+  method: string
+  path: string
+  status: number
+  durationMs: number
+  subject?: string
+  group?: string
+  policy?: string
+  requestedModel?: string
+  routedModel?: string
+  stream?: boolean
+  anthropicVersion?: string
+  anthropicBeta?: string
+  event?: string
+  error?: string
+}
+
+/** Failures injected on the Messages API for client retry tests. */
+export interface InjectedFailure {
+  status: 429 | 500 | 529
+  remaining: number
+  retryAfterSeconds?: number
+}
+
+/** Requests kept in memory for the control endpoint's `/requests`. */
+const RECENT_REQUESTS = 1000
+
+/** Everything the running router knows; the HTTP handlers and the control API share it. */
+export class RouterState {
+  readonly counters: Record<string, number> = {}
+  readonly recent: LogEntry[] = []
+  readonly devices: DeviceGrantStore
+  readonly tokens: TokenService
+  quirks: Set<Quirk>
+  rotateRefreshTokens: boolean
+  autoApproveMs: number
+  failures: InjectedFailure[] = []
+  baseUrl = ''
+
+  constructor(readonly options: ResolvedRouterOptions) {
+    this.quirks = new Set(options.quirks)
+    this.rotateRefreshTokens = options.rotateRefreshTokens
+    this.autoApproveMs = options.autoApproveMs
+    this.devices = new DeviceGrantStore(options.now)
+    const state = this
+    this.tokens = new TokenService({
+      get issuer() {
+        return state.baseUrl
+      },
+      get audience() {
+        return options.config.oauth.audience ?? state.baseUrl
+      },
+      accessTtlSeconds: options.accessTokenTtlSeconds,
+      refreshTtlSeconds: options.refreshTokenTtlSeconds,
+      get rotate() {
+        return state.rotateRefreshTokens
+      },
+      now: options.now,
+      groupsOf: (subject) => this.groupsOf(subject),
+    })
+  }
+
+  get config(): FleetConfig {
+    return this.options.config
+  }
+
+  now(): number {
+    return this.options.now()
+  }
+
+  count(name: string, by = 1): void {
+    this.counters[name] = (this.counters[name] ?? 0) + by
+  }
+
+  resetCounters(): void {
+    for (const key of Object.keys(this.counters)) delete this.counters[key]
+  }
+
+  /** Groups of a subject from `conformance.users`; an unlisted subject has none. */
+  groupsOf(subject: string): string[] {
+    return this.config.conformance.users.find((user) => user.subject === subject)?.groups ?? []
+  }
+
+  record(entry: LogEntry): void {
+    this.recent.push(entry)
+    if (this.recent.length > RECENT_REQUESTS) this.recent.splice(0, this.recent.length - RECENT_REQUESTS)
+    this.options.log?.(JSON.stringify(entry))
+  }
+
+  /** Takes one injected failure, if any is queued. */
+  takeFailure(): InjectedFailure | undefined {
+    const failure = this.failures[0]
+    if (!failure) return undefined
+    failure.remaining--
+    if (failure.remaining <= 0) this.failures.shift()
+    return failure
+  }
+}
