@@ -114,7 +114,7 @@ function Install-CcfSettingsFile {
     param($Run, [string]$Path, [string]$Helper, [string]$OwnerSid)
     $bytes = Read-CcfBytes $Path
     $result = Invoke-CcfSettingsMerge -Bytes $bytes -Helper $Helper -EnvNames $CcfEnvNames -EnvValues $CcfEnvValues -Force:$Run.Force
-    foreach ($warning in $result.Warnings) { Write-CcfLog 'WARN' ($Path + ': ' + $warning) }
+    foreach ($warning in $result.Warnings) { Write-CcfLog 'WARN' ($Path + ': ' + $warning + ' is set and makes Claude Code ignore apiKeyHelper; remove it') }
     if ($result.Status -eq 'refused') { Add-CcfProblem $Run 'failed' (Format-CcfRefusal $Path $result); return }
     if ($result.Status -eq 'unchanged') { Add-CcfOutcome $Run $false ($Path + ': unchanged'); return }
 
@@ -224,7 +224,7 @@ function Install-CcfPolicyValue {
     $label = $Key + '\' + $CcfPolicyValueName
     $old = Get-CcfRegistryValue $Key $CcfPolicyValueName
     $result = Invoke-CcfSettingsMerge -Bytes $script:CcfUtf8.GetBytes($old) -Helper $CcfSystemHelperCommand -EnvNames $CcfEnvNames -EnvValues $CcfEnvValues -Force:$Run.Force -OneLine
-    foreach ($warning in $result.Warnings) { Write-CcfLog 'WARN' ($label + ': ' + $warning) }
+    foreach ($warning in $result.Warnings) { Write-CcfLog 'WARN' ($label + ': ' + $warning + ' is set and makes Claude Code ignore apiKeyHelper; remove it') }
     if ($result.Status -eq 'refused') { Add-CcfProblem $Run 'failed' (Format-CcfRefusal $label $result); return }
     if ($result.Status -eq 'unchanged') { Add-CcfOutcome $Run $false ($label + ': unchanged'); return }
     $backup = Save-CcfPolicyBackup $Key $old

@@ -5,7 +5,7 @@
 
 # One token per match, anchored at the position (\G). Groups: 1 whitespace, 2 line comment,
 # 3 block comment, 4 string, 5 number, 6 literal, 7 punctuation.
-$script:CcfTokenRegex = New-Object Text.RegularExpressions.Regex -ArgumentList ('\G(?:([ \t\r\n]+)|(//[^\r\n]*)|(/\*[\s\S]*?\*/)|("(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4})*")|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)|(true|false|null)|([{}\[\]:,]))')
+$script:CcfTokenRegex = New-Object Text.RegularExpressions.Regex -ArgumentList ('\G(?:([ \t\r\n]+)|(//[^\r\n]*)|(/\*[\s\S]*?\*/)|("(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4})*")|((?>-?(?>0|[1-9][0-9]*)(?>\.[0-9]+|(?!\.))(?>[eE][+-]?[0-9]+|(?![eE]))))|((?:true|false|null)(?![^ \t\r\n{}\[\]":,/]))|([{}\[\]:,]))')
 $script:CcfTokenKinds = @('', 'ws', 'lc', 'bc', 'str', 'num', 'lit', 'pun')
 $script:CcfOverridingEnv = @('ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_API_KEY')
 
@@ -26,7 +26,10 @@ function Get-CcfLineColumn {
         $lineStart = $index + 1
         $index = $Text.IndexOf([char]10, $index + 1)
     }
-    return @($line, ($Position - $lineStart + 1))
+    # Columns count code points: the low half of a surrogate pair adds nothing.
+    $column = 1
+    for ($i = $lineStart; $i -lt $Position; $i++) { if (-not [char]::IsLowSurrogate($Text[$i])) { $column++ } }
+    return @($line, $column)
 }
 
 function Get-CcfLineStart {
@@ -75,13 +78,19 @@ function Get-CcfBlankStart {
     return $i
 }
 
+# Splits the text into tokens. Where no token matches, one 'err' token ends the list: the parser
+# raises its error only when it reaches it, so an earlier syntax error is reported first, as the
+# TypeScript parser does.
 function Get-CcfTokens {
     param([string]$Text)
     $tokens = New-Object Collections.Generic.List[object]
     $position = 0
     while ($position -lt $Text.Length) {
         $match = $script:CcfTokenRegex.Match($Text, $position)
-        if (-not $match.Success) { throw (Get-CcfTokenError $Text $position) }
+        if (-not $match.Success) {
+            $tokens.Add(@{ Kind = 'err'; Start = $position; End = $Text.Length; Error = (Get-CcfTokenError $Text $position) })
+            break
+        }
         $kind = ''
         for ($group = 1; $group -le 7; $group++) {
             if ($match.Groups[$group].Success) { $kind = $script:CcfTokenKinds[$group]; break }
@@ -93,7 +102,8 @@ function Get-CcfTokens {
     return , $tokens
 }
 
-# Names what is wrong where no token matches.
+# Names what is wrong where no token matches. For a bad string the error points at the bad
+# character; the parser uses it where it reads a key or value and the string's start elsewhere.
 function Get-CcfTokenError {
     param([string]$Text, [int]$Position)
     $char = $Text[$Position]
@@ -102,11 +112,19 @@ function Get-CcfTokenError {
         while ($i -lt $Text.Length) {
             $c = $Text[$i]
             if ($c -ceq '"') { break }
-            if ([int]$c -lt 0x20) { return (New-CcfSyntaxError 'control character inside a string (escape it as \n, \t or \u00XX)' $i) }
+            if ($c -ceq "`n" -or $c -ceq "`r") { break }
+            if ([int]$c -lt 0x20) { return (New-CcfSyntaxError ('control character U+{0:X4} inside a string; write it as an escape' -f [int]$c) $i) }
             if ($c -ceq '\') {
-                $rest = $Text.Substring($i)
-                if ($rest -cmatch '^\\(["\\/bfnrt]|u[0-9A-Fa-f]{4})') { $i += $Matches[0].Length; continue }
-                return (New-CcfSyntaxError 'invalid escape sequence in a string' $i)
+                if ($i + 1 -ge $Text.Length) { break }
+                $escape = $Text[$i + 1]
+                if ($escape -ceq 'u') {
+                    if ($Text.Length -lt $i + 6 -or $Text.Substring($i + 2, 4) -cnotmatch '^[0-9a-fA-F]{4}$') { return (New-CcfSyntaxError 'invalid \u escape; it needs four hex digits' $i) }
+                    $i += 6
+                    continue
+                }
+                if ('"\/bfnrt'.IndexOf($escape) -lt 0) { return (New-CcfSyntaxError ('invalid escape \' + $escape) $i) }
+                $i += 2
+                continue
             }
             $i++
         }
@@ -169,78 +187,101 @@ function ConvertTo-CcfJsonString {
 
 # Recursive descent over the significant tokens. Objects keep their members with positions;
 # trailing commas are collected for the repair instead of failing.
+function Get-CcfUnexpected {
+    param($State, $Token, [string]$Expected)
+    if ($null -eq $Token) { return (New-CcfSyntaxError ('unexpected end of file, ' + $Expected + ' was expected') $State.Text.Length) }
+    $found = $State.Text.Substring($Token.Start, [Math]::Min(20, $Token.End - $Token.Start))
+    return (New-CcfSyntaxError ($Expected + ' was expected, found ' + $found) $Token.Start)
+}
+
+# The token at the parser's position, or $null at the end. A token error surfaces as soon as it
+# is reached, except a bad string, which fails with its own error only where a string is read.
+function Get-CcfToken {
+    param($State)
+    if ($State.Index -ge $State.Tokens.Count) { return $null }
+    $token = $State.Tokens[$State.Index]
+    if ($token.Kind -ceq 'err' -and $State.Text[$token.Start] -cne '"') { throw $token.Error }
+    return $token
+}
+
 function Read-CcfValue {
     param($State)
-    $tokens = $State.Tokens
-    if ($State.Index -ge $tokens.Count) { throw (New-CcfSyntaxError 'unexpected end of file, a value was expected' $State.Text.Length) }
-    $token = $tokens[$State.Index]
+    $token = Get-CcfToken $State
+    if ($null -eq $token) { throw (Get-CcfUnexpected $State $null 'a value') }
+    if ($token.Kind -ceq 'err') { throw $token.Error }
     $State.Index++
     switch -CaseSensitive ($token.Kind) {
         '{' { return (Read-CcfObject $State $token) }
         '[' { return (Read-CcfArray $State $token) }
         'str' { return @{ Kind = 'string'; Start = $token.Start; End = $token.End } }
         'num' { return @{ Kind = 'number'; Start = $token.Start; End = $token.End } }
-        'lit' { return @{ Kind = $State.Text.Substring($token.Start, $token.End - $token.Start); Start = $token.Start; End = $token.End } }
+        'lit' { return @{ Kind = 'literal'; Start = $token.Start; End = $token.End } }
     }
-    throw (New-CcfSyntaxError ("unexpected '" + $token.Kind + "', a value was expected") $token.Start)
+    throw (Get-CcfUnexpected $State $token 'a value')
 }
 
 function Read-CcfObject {
     param($State, $Open)
-    $tokens = $State.Tokens
     $members = New-Object Collections.Generic.List[object]
     $node = @{ Kind = 'object'; Start = $Open.Start; Open = $Open.Start; Members = $members }
-    $afterComma = $false
+    $token = Get-CcfToken $State
+    if ($null -ne $token -and $token.Kind -ceq '}') {
+        $State.Index++
+        $node.Close = $token.Start
+        $node.End = $token.End
+        return $node
+    }
     while ($true) {
-        if ($State.Index -ge $tokens.Count) { throw (New-CcfSyntaxError "unexpected end of file, '}' was expected" $State.Text.Length) }
-        $token = $tokens[$State.Index]
-        if ($token.Kind -ceq '}') {
-            if ($afterComma) { $State.TrailingCommas.Add($tokens[$State.Index - 1].Start) }
+        if ($null -eq $token -or ($token.Kind -cne 'str' -and $token.Kind -cne 'err')) { throw (Get-CcfUnexpected $State $token 'a property name in double quotes') }
+        if ($token.Kind -ceq 'err') { throw $token.Error }
+        $State.Index++
+        $key = ConvertFrom-CcfJsonString $State.Text.Substring($token.Start, $token.End - $token.Start)
+        $colon = Get-CcfToken $State
+        if ($null -eq $colon -or $colon.Kind -cne ':') { throw (Get-CcfUnexpected $State $colon "':'") }
+        $State.Index++
+        $value = Read-CcfValue $State
+        $members.Add(@{ Key = $key; KeyStart = $token.Start; Value = $value })
+        $next = Get-CcfToken $State
+        if ($null -ne $next -and $next.Kind -ceq '}') {
+            $State.Index++
+            $node.Close = $next.Start
+            $node.End = $next.End
+            return $node
+        }
+        if ($null -eq $next -or $next.Kind -cne ',') { throw (Get-CcfUnexpected $State $next "',' or '}'") }
+        $State.Index++
+        $token = Get-CcfToken $State
+        if ($null -ne $token -and $token.Kind -ceq '}') {
+            $State.TrailingCommas.Add($next.Start)
             $State.Index++
             $node.Close = $token.Start
             $node.End = $token.End
             return $node
-        }
-        if ($members.Count -gt 0 -and -not $afterComma) { throw (New-CcfSyntaxError "',' or '}' was expected" $token.Start) }
-        if ($token.Kind -cne 'str') { throw (New-CcfSyntaxError 'a property name in double quotes was expected' $token.Start) }
-        $State.Index++
-        $key = ConvertFrom-CcfJsonString $State.Text.Substring($token.Start, $token.End - $token.Start)
-        if ($State.Index -ge $tokens.Count -or $tokens[$State.Index].Kind -cne ':') {
-            $at = $State.Text.Length
-            if ($State.Index -lt $tokens.Count) { $at = $tokens[$State.Index].Start }
-            throw (New-CcfSyntaxError "':' was expected after the property name" $at)
-        }
-        $State.Index++
-        $value = Read-CcfValue $State
-        $members.Add(@{ Key = $key; KeyStart = $token.Start; Value = $value })
-        $afterComma = $false
-        if ($State.Index -lt $tokens.Count -and $tokens[$State.Index].Kind -ceq ',') {
-            $afterComma = $true
-            $State.Index++
         }
     }
 }
 
 function Read-CcfArray {
     param($State, $Open)
-    $tokens = $State.Tokens
-    $count = 0
-    $afterComma = $false
+    $token = Get-CcfToken $State
+    if ($null -ne $token -and $token.Kind -ceq ']') {
+        $State.Index++
+        return @{ Kind = 'array'; Start = $Open.Start; End = $token.End }
+    }
     while ($true) {
-        if ($State.Index -ge $tokens.Count) { throw (New-CcfSyntaxError "unexpected end of file, ']' was expected" $State.Text.Length) }
-        $token = $tokens[$State.Index]
-        if ($token.Kind -ceq ']') {
-            if ($afterComma) { $State.TrailingCommas.Add($tokens[$State.Index - 1].Start) }
-            $State.Index++
-            return @{ Kind = 'array'; Start = $Open.Start; End = $token.End }
-        }
-        if ($count -gt 0 -and -not $afterComma) { throw (New-CcfSyntaxError "',' or ']' was expected" $token.Start) }
         [void](Read-CcfValue $State)
-        $count++
-        $afterComma = $false
-        if ($State.Index -lt $tokens.Count -and $tokens[$State.Index].Kind -ceq ',') {
-            $afterComma = $true
+        $next = Get-CcfToken $State
+        if ($null -ne $next -and $next.Kind -ceq ']') {
             $State.Index++
+            return @{ Kind = 'array'; Start = $Open.Start; End = $next.End }
+        }
+        if ($null -eq $next -or $next.Kind -cne ',') { throw (Get-CcfUnexpected $State $next "',' or ']'") }
+        $State.Index++
+        $after = Get-CcfToken $State
+        if ($null -ne $after -and $after.Kind -ceq ']') {
+            $State.TrailingCommas.Add($next.Start)
+            $State.Index++
+            return @{ Kind = 'array'; Start = $Open.Start; End = $after.End }
         }
     }
 }
@@ -267,37 +308,80 @@ function Read-CcfDocument {
 }
 
 # Ranges to delete for the comment and trailing comma repairs (spec R1-R3), with one repair
-# record per item naming its line in the original text.
+# record per item naming its line in the original text. Each comment goes with the spaces and
+# tabs right before it, each trailing comma alone; then every line that held a comment and is
+# left blank goes too, with its line ending (lines joined by a block comment count as one).
 function Get-CcfRepairs {
     param([string]$Text, $Document)
-    $ranges = New-Object Collections.Generic.List[object]
     $repairs = New-Object Collections.Generic.List[object]
+    $removed = New-Object Collections.Generic.List[object]
+    foreach ($comma in $Document.TrailingCommas) {
+        $removed.Add(@($comma, ($comma + 1)))
+        $repairs.Add(@{ Position = $comma; Kind = 'trailing-comma' })
+    }
     foreach ($comment in $Document.Comments) {
-        $lineStart = Get-CcfLineStart $Text $comment.Start
-        $next = Get-CcfNextLineStart $Text $comment.End
-        if ((Test-CcfBlank $Text $lineStart $comment.Start) -and $next -ge 0) {
-            $ranges.Add(@($lineStart, $next))
-        }
-        else {
-            $ranges.Add(@((Get-CcfBlankStart $Text $comment.Start), $comment.End))
-        }
+        $removed.Add(@((Get-CcfBlankStart $Text $comment.Start), $comment.End))
         $kind = 'block-comment'
         if ($comment.Kind -ceq 'lc') { $kind = 'line-comment' }
         $repairs.Add(@{ Position = $comment.Start; Kind = $kind })
     }
-    foreach ($comma in $Document.TrailingCommas) {
-        $ranges.Add(@($comma, ($comma + 1)))
-        $repairs.Add(@{ Position = $comma; Kind = 'trailing-comma' })
+
+    $spans = New-Object Collections.Generic.List[object]
+    foreach ($comment in @($Document.Comments | Sort-Object { $_.Start })) {
+        $start = Get-CcfLineStart $Text $comment.Start
+        $newline = $Text.IndexOf([char]10, $comment.End)
+        $end = $Text.Length
+        if ($newline -ge 0) { $end = $newline + 1 }
+        if ($spans.Count -gt 0 -and $start -lt $spans[$spans.Count - 1][1]) {
+            $last = $spans[$spans.Count - 1]
+            $last[1] = [Math]::Max($last[1], $end)
+        }
+        else { $spans.Add(@($start, $end)) }
     }
-    return @{ Ranges = $ranges; Repairs = $repairs }
+
+    $merged = Merge-CcfRanges $removed
+    foreach ($span in $spans) {
+        if (Test-CcfBlankAfterRemoval $Text $span $merged) { $removed.Add($span) }
+    }
+    return @{ Ranges = (Merge-CcfRanges $removed); Repairs = @($repairs | Sort-Object { $_.Position }) }
+}
+
+function Merge-CcfRanges {
+    param($Ranges)
+    $merged = New-Object Collections.Generic.List[object]
+    foreach ($range in @($Ranges | Sort-Object { $_[0] })) {
+        if ($merged.Count -gt 0 -and $range[0] -le $merged[$merged.Count - 1][1]) {
+            $last = $merged[$merged.Count - 1]
+            $last[1] = [Math]::Max($last[1], $range[1])
+        }
+        else { $merged.Add(@($range[0], $range[1])) }
+    }
+    return , $merged
+}
+
+# True when the span keeps nothing but spaces, tabs and its final line ending once the removed
+# ranges (sorted, merged) are gone.
+function Test-CcfBlankAfterRemoval {
+    param([string]$Text, $Span, $Removed)
+    $contentEnd = $Span[1]
+    if ($contentEnd -gt $Span[0] -and $Text[$contentEnd - 1] -ceq "`n") { $contentEnd-- }
+    if ($contentEnd -gt $Span[0] -and $Text[$contentEnd - 1] -ceq "`r") { $contentEnd-- }
+    $position = $Span[0]
+    foreach ($range in $Removed) {
+        if ($range[1] -le $position) { continue }
+        if ($range[0] -ge $contentEnd) { break }
+        if (-not (Test-CcfBlank $Text $position ([Math]::Max($position, $range[0])))) { return $false }
+        $position = [Math]::Max($position, $range[1])
+    }
+    if ($position -ge $contentEnd) { return $true }
+    return (Test-CcfBlank $Text $position $contentEnd)
 }
 
 function Remove-CcfRanges {
     param([string]$Text, $Ranges)
-    $sorted = @($Ranges | Sort-Object { $_[0] }, { $_[1] })
     $builder = New-Object Text.StringBuilder
     $cursor = 0
-    foreach ($range in $sorted) {
+    foreach ($range in $Ranges) {
         if ($range[0] -gt $cursor) { [void]$builder.Append($Text, $cursor, $range[0] - $cursor) }
         if ($range[1] -gt $cursor) { $cursor = $range[1] }
     }
@@ -370,6 +454,14 @@ function New-CcfAppendEdit {
     return @{ Start = ($Node.Open + 1); End = $Node.Close; Text = $body }
 }
 
+# An existing value for a conflict report: decoded when it is a string, else its JSON text.
+function Get-CcfOldValue {
+    param([string]$Text, $Value)
+    $raw = $Text.Substring($Value.Start, $Value.End - $Value.Start)
+    if ($Value.Kind -ceq 'string') { return (ConvertFrom-CcfJsonString $raw) }
+    return $raw
+}
+
 function Find-CcfMembers {
     param($Node, [string]$Name)
     $found = @()
@@ -377,37 +469,52 @@ function Find-CcfMembers {
     return , $found
 }
 
-# Compares the document with the desired keys (spec V1-V5) and returns conflicts, warnings and
-# the edits that bring it to the desired state.
+# Compares the document with the desired keys (spec V1-V5, F3) and returns the first duplicate,
+# conflicts, warnings, the replacements for the conflicts and the insertions of absent keys.
 function Compare-CcfSettings {
     param([string]$Text, $Root, $Settings)
-    $result = @{ Conflicts = @(); Warnings = @(); Edits = @(); Duplicate = $null }
-    $topAppend = @()
+    $result = @{ Conflicts = @(); Warnings = @(); Replacements = @(); Insertions = @(); Duplicate = $null }
 
-    foreach ($name in @('apiKeyHelper', 'env')) {
-        $found = Find-CcfMembers $Root $name
-        if ($found.Count -gt 1) { $result.Duplicate = @{ Path = $name; Position = $found[1].KeyStart }; return $result }
+    # F3: a second apiKeyHelper or env, or a second desired variable in env, in file order.
+    $seen = @{}
+    foreach ($member in $Root.Members) {
+        if ($member.Key -cne 'apiKeyHelper' -and $member.Key -cne 'env') { continue }
+        if ($seen.ContainsKey($member.Key)) { $result.Duplicate = @{ Path = $member.Key; Position = $member.KeyStart }; return $result }
+        $seen[$member.Key] = $true
+    }
+    $envMembers = Find-CcfMembers $Root 'env'
+    if ($envMembers.Count -gt 0 -and $envMembers[0].Value.Kind -ceq 'object') {
+        $seenNames = New-Object 'Collections.Generic.HashSet[string]' -ArgumentList ([StringComparer]::Ordinal)
+        foreach ($member in $envMembers[0].Value.Members) {
+            if ($Settings.EnvNames -cnotcontains $member.Key) { continue }
+            if (-not $seenNames.Add($member.Key)) { $result.Duplicate = @{ Path = ('env.' + $member.Key); Position = $member.KeyStart }; return $result }
+        }
+        foreach ($member in $envMembers[0].Value.Members) {
+            $path = 'env.' + $member.Key
+            if ($script:CcfOverridingEnv -ccontains $member.Key -and $result.Warnings -cnotcontains $path) { $result.Warnings += $path }
+        }
     }
 
+    $topAppend = @()
     $helperMembers = Find-CcfMembers $Root 'apiKeyHelper'
     if ($helperMembers.Count -eq 0) { $topAppend += , @('apiKeyHelper', (ConvertTo-CcfJsonString $Settings.Helper)) }
     else {
         $value = $helperMembers[0].Value
         $same = $value.Kind -ceq 'string' -and (ConvertFrom-CcfJsonString $Text.Substring($value.Start, $value.End - $value.Start)) -ceq $Settings.Helper
         if (-not $same) {
-            $result.Conflicts += , @{ Path = 'apiKeyHelper'; Position = $value.Start; Old = $Text.Substring($value.Start, $value.End - $value.Start) }
-            $result.Edits += , @{ Start = $value.Start; End = $value.End; Text = (ConvertTo-CcfJsonString $Settings.Helper) }
+            $result.Conflicts += , @{ Path = 'apiKeyHelper'; Position = $value.Start; Old = (Get-CcfOldValue $Text $value) }
+            $result.Replacements += , @{ Start = $value.Start; End = $value.End; Text = (ConvertTo-CcfJsonString $Settings.Helper) }
         }
     }
 
-    $envMembers = Find-CcfMembers $Root 'env'
     if ($envMembers.Count -eq 0) { $topAppend += , @('env', $null) }
     elseif ($envMembers[0].Value.Kind -cne 'object') {
         $value = $envMembers[0].Value
-        $result.Conflicts += , @{ Path = 'env'; Position = $value.Start; Old = $Text.Substring($value.Start, $value.End - $value.Start) }
-        $oneLine = (Get-CcfLayout $Text $Root) -ceq 'single'
-        $keyIndent = Get-CcfIndent $Text $envMembers[0].KeyStart
-        $result.Edits += , @{ Start = $value.Start; End = $value.End; Text = (Format-CcfEnvObject $Settings.EnvNames $Settings.EnvValues $oneLine $keyIndent $Settings.Unit $Settings.Eol) }
+        $result.Conflicts += , @{ Path = 'env'; Position = $value.Start; Old = (Get-CcfOldValue $Text $value) }
+        $layout = Get-CcfLayout $Text $Root
+        $keyIndent = ''
+        if ($layout -ceq 'multi') { $keyIndent = Get-CcfIndent $Text $Root.Members[0].KeyStart }
+        $result.Replacements += , @{ Start = $value.Start; End = $value.End; Text = (Format-CcfEnvObject $Settings.EnvNames $Settings.EnvValues ($layout -ceq 'single') $keyIndent $Settings.Unit $Settings.Eol) }
     }
     else {
         $envNode = $envMembers[0].Value
@@ -415,22 +522,25 @@ function Compare-CcfSettings {
         for ($i = 0; $i -lt $Settings.EnvNames.Count; $i++) {
             $name = $Settings.EnvNames[$i]
             $found = Find-CcfMembers $envNode $name
-            if ($found.Count -gt 1) { $result.Duplicate = @{ Path = ('env.' + $name); Position = $found[1].KeyStart }; return $result }
             if ($found.Count -eq 0) { $envAppend += , @($name, (ConvertTo-CcfJsonString $Settings.EnvValues[$i])); continue }
             $value = $found[0].Value
             $same = $value.Kind -ceq 'string' -and (ConvertFrom-CcfJsonString $Text.Substring($value.Start, $value.End - $value.Start)) -ceq $Settings.EnvValues[$i]
             if (-not $same) {
-                $result.Conflicts += , @{ Path = ('env.' + $name); Position = $value.Start; Old = $Text.Substring($value.Start, $value.End - $value.Start) }
-                $result.Edits += , @{ Start = $value.Start; End = $value.End; Text = (ConvertTo-CcfJsonString $Settings.EnvValues[$i]) }
+                $result.Conflicts += , @{ Path = ('env.' + $name); Position = $value.Start; Old = (Get-CcfOldValue $Text $value) }
+                $result.Replacements += , @{ Start = $value.Start; End = $value.End; Text = (ConvertTo-CcfJsonString $Settings.EnvValues[$i]) }
             }
         }
-        foreach ($name in $script:CcfOverridingEnv) {
-            if ((Find-CcfMembers $envNode $name).Count -gt 0) { $result.Warnings += ('env.' + $name + ' is set in this file and makes Claude Code ignore apiKeyHelper; remove it') }
+        if ($envAppend.Count -gt 0) {
+            if ($envNode.Members.Count -eq 0 -and (Get-CcfLayout $Text $Root) -ceq 'single') {
+                # I5: an empty env in a single-line parent stays on one line.
+                $parts = @($envAppend | ForEach-Object { Format-CcfMember $_[0] $_[1] })
+                $result.Insertions += , @{ Start = ($envNode.Open + 1); End = $envNode.Close; Text = ($parts -join ', ') }
+            }
+            else { $result.Insertions += , (New-CcfAppendEdit $Text $envNode $envAppend $Settings) }
         }
-        if ($envAppend.Count -gt 0) { $result.Edits += , (New-CcfAppendEdit $Text $envNode $envAppend $Settings) }
     }
 
-    if ($topAppend.Count -gt 0) { $result.Edits += , (New-CcfAppendEdit $Text $Root $topAppend $Settings) }
+    if ($topAppend.Count -gt 0) { $result.Insertions += , (New-CcfAppendEdit $Text $Root $topAppend $Settings) }
     return $result
 }
 
@@ -450,13 +560,14 @@ function Get-CcfEol {
 
 function New-CcfMergeResult {
     param([string]$Status)
-    return @{ Status = $Status; Text = $null; Repairs = @(); Warnings = @(); Conflicts = @(); Reason = ''; Line = 0; Column = 0 }
+    return @{ Status = $Status; Text = $null; Repairs = @(); Warnings = @(); Conflicts = @(); Reason = ''; Kind = ''; Line = 0; Column = 0 }
 }
 
 function Set-CcfRefusal {
     param($Result, [string]$Text, [int]$Position, [string]$Reason)
     $lineColumn = Get-CcfLineColumn $Text $Position
     $Result.Status = 'refused'
+    $Result.Kind = 'invalid'
     $Result.Reason = $Reason
     $Result.Line = $lineColumn[0]
     $Result.Column = $lineColumn[1]
@@ -483,12 +594,16 @@ function Invoke-CcfSettingsMerge {
             $inner = $_.Exception
             while ($null -ne $inner -and -not ($inner -is [Text.DecoderFallbackException])) { $inner = $inner.InnerException }
             if ($null -ne $inner) { $bad = $inner.Index }
+            $badAt = [Math]::Min($Bytes.Length, $offset + $bad)
             $line = 1
-            for ($i = $offset; $i -lt [Math]::Min($Bytes.Length, $offset + $bad); $i++) { if ($Bytes[$i] -eq 10) { $line++ } }
+            $lineStart = $offset
+            for ($i = $offset; $i -lt $badAt; $i++) { if ($Bytes[$i] -eq 10) { $line++; $lineStart = $i + 1 } }
+            $prefix = (New-Object Text.UTF8Encoding -ArgumentList $false).GetString($Bytes, $lineStart, $badAt - $lineStart)
             $result.Status = 'refused'
+            $result.Kind = 'invalid'
             $result.Reason = 'the file is not valid UTF-8'
             $result.Line = $line
-            $result.Column = 1
+            $result.Column = (Get-CcfLineColumn $prefix $prefix.Length)[1]
             return $result
         }
     }
@@ -499,12 +614,17 @@ function Invoke-CcfSettingsMerge {
 
     $repair = Get-CcfRepairs $text $document
     foreach ($item in $repair.Repairs) { $result.Repairs += , @{ Line = (Get-CcfLineColumn $text $item.Position)[0]; Kind = $item.Kind } }
-    $result.Repairs = @($result.Repairs | Sort-Object { $_.Line })
+
+    # Repairs apply first; everything after works on the repaired text (spec R4), and positions in
+    # later messages are positions in it, as in the TypeScript merge.
+    if ($repair.Ranges.Count -gt 0) {
+        $text = Remove-CcfRanges $text $repair.Ranges
+        $document = Read-CcfDocument $text
+    }
 
     if ($null -eq $document.Root) {
-        $names = $EnvNames
         $entries = @()
-        for ($i = 0; $i -lt $names.Count; $i++) { $entries += (Format-CcfMember $names[$i] (ConvertTo-CcfJsonString $EnvValues[$i])) }
+        for ($i = 0; $i -lt $EnvNames.Count; $i++) { $entries += (Format-CcfMember $EnvNames[$i] (ConvertTo-CcfJsonString $EnvValues[$i])) }
         if ($OneLine) {
             $result.Text = '{' + (Format-CcfMember 'apiKeyHelper' (ConvertTo-CcfJsonString $Helper)) + ', "env": {' + ($entries -join ', ') + '}}'
         }
@@ -516,33 +636,40 @@ function Invoke-CcfSettingsMerge {
     }
     if ($document.Root.Kind -cne 'object') { return (Set-CcfRefusal $result $text $document.Root.Start 'the top-level value is not a JSON object') }
 
-    # Duplicates and conflicts are reported at their place in the original text.
     $settings.Unit = Get-CcfIndentUnit $text $document.Root
     $settings.Eol = Get-CcfEol $text
     $comparison = Compare-CcfSettings $text $document.Root $settings
-    if ($null -ne $comparison.Duplicate) { return (Set-CcfRefusal $result $text $comparison.Duplicate.Position ('duplicate key ' + $comparison.Duplicate.Path)) }
+    if ($null -ne $comparison.Duplicate) { return (Set-CcfRefusal $result $text $comparison.Duplicate.Position ('duplicate key ' + $comparison.Duplicate.Path + '; Claude Code uses the last one, so fix the file by hand')) }
     $result.Warnings = $comparison.Warnings
     foreach ($conflict in $comparison.Conflicts) {
         $lineColumn = Get-CcfLineColumn $text $conflict.Position
-        $result.Conflicts += , @{ Path = $conflict.Path; Line = $lineColumn[0]; Column = $lineColumn[1] }
+        $result.Conflicts += , @{ Path = $conflict.Path; Old = $conflict.Old; Line = $lineColumn[0]; Column = $lineColumn[1] }
     }
     if ($comparison.Conflicts.Count -gt 0 -and -not $Force) {
         $paths = @($comparison.Conflicts | ForEach-Object { $_.Path }) -join ', '
-        return (Set-CcfRefusal $result $text $comparison.Conflicts[0].Position ('conflicting values for ' + $paths + ' (run with -Force to replace them)'))
+        $result = Set-CcfRefusal $result $text $comparison.Conflicts[0].Position ('different existing values for ' + $paths + ' (run with -Force to replace them)')
+        $result.Kind = 'conflict'
+        return $result
     }
 
-    # Repairs apply first; the edits are then computed again on the repaired text (spec R4).
-    $working = $text
-    if ($repair.Ranges.Count -gt 0) {
-        $working = Remove-CcfRanges $text $repair.Ranges
-        $document = Read-CcfDocument $working
-        $settings.Unit = Get-CcfIndentUnit $working $document.Root
-        $settings.Eol = Get-CcfEol $working
-        $comparison = Compare-CcfSettings $working $document.Root $settings
+    # V4 with force: replacements keep the structure, so they apply together; insertions are then
+    # computed on the result.
+    $edited = $false
+    if ($comparison.Replacements.Count -gt 0) {
+        $text = Invoke-CcfEdits $text $comparison.Replacements
+        $document = Read-CcfDocument $text
+        $settings.Unit = Get-CcfIndentUnit $text $document.Root
+        $settings.Eol = Get-CcfEol $text
+        $comparison = Compare-CcfSettings $text $document.Root $settings
+        $edited = $true
     }
-    if ($comparison.Edits.Count -eq 0 -and $result.Repairs.Count -eq 0) { return $result }
+    if ($comparison.Insertions.Count -gt 0) {
+        $text = Invoke-CcfEdits $text $comparison.Insertions
+        $edited = $true
+    }
+    if (-not $edited -and $result.Repairs.Count -eq 0) { return $result }
 
-    $result.Text = Invoke-CcfEdits $working $comparison.Edits
+    $result.Text = $text
     $result.Status = 'changed'
     return $result
 }
@@ -556,13 +683,16 @@ function New-CcfRemoveEdit {
     return @{ Start = $members[$Index - 1].Value.End; End = $members[$Index].Value.End; Text = '' }
 }
 
-# Applies a removal and drops the line it leaves blank, with its line ending.
+# Applies a removal and, unless the object became empty, drops the line it leaves blank.
 function Invoke-CcfRemoveEdit {
-    param([string]$Text, $Edit)
+    param([string]$Text, $Edit, [bool]$OnlyMember)
     $Text = $Text.Substring(0, $Edit.Start) + $Text.Substring($Edit.End)
+    if ($OnlyMember) { return $Text }
     $lineStart = Get-CcfLineStart $Text $Edit.Start
-    $next = Get-CcfNextLineStart $Text $lineStart
-    if ($next -gt $lineStart -and $next -le $Text.Length -and $lineStart -gt 0) { $Text = $Text.Substring(0, $lineStart) + $Text.Substring($next) }
+    $newline = $Text.IndexOf([char]10, $Edit.Start)
+    $lineEnd = $Text.Length
+    if ($newline -ge 0) { $lineEnd = $newline + 1 }
+    if ($Text.Substring($lineStart, $lineEnd - $lineStart) -cmatch '^[ \t]*\r?\n?$') { $Text = $Text.Substring(0, $lineStart) + $Text.Substring($lineEnd) }
     return $Text
 }
 
@@ -599,10 +729,9 @@ function Remove-CcfSettingsKeys {
     $original = $text
     $index = Find-CcfMemberIndex $document.Root 'apiKeyHelper' $text $Helper
     if ($index -ge 0) {
-        $text = Invoke-CcfRemoveEdit $text (New-CcfRemoveEdit $document.Root $index)
+        $text = Invoke-CcfRemoveEdit $text (New-CcfRemoveEdit $document.Root $index) ($document.Root.Members.Count -eq 1)
         $document = Read-CcfDocument $text
     }
-    $removedEnv = $false
     for ($i = 0; $i -lt $EnvNames.Count; $i++) {
         $envIndex = -1
         for ($j = 0; $j -lt $document.Root.Members.Count; $j++) { if ($document.Root.Members[$j].Key -ceq 'env') { $envIndex = $j } }
@@ -610,11 +739,10 @@ function Remove-CcfSettingsKeys {
         $envNode = $document.Root.Members[$envIndex].Value
         $index = Find-CcfMemberIndex $envNode $EnvNames[$i] $text $EnvValues[$i]
         if ($index -lt 0) { continue }
-        $text = Invoke-CcfRemoveEdit $text (New-CcfRemoveEdit $envNode $index)
+        $text = Invoke-CcfRemoveEdit $text (New-CcfRemoveEdit $envNode $index) ($envNode.Members.Count -eq 1)
         $document = Read-CcfDocument $text
-        $removedEnv = $true
         if ($envNode.Members.Count -eq 1) {
-            $text = Invoke-CcfRemoveEdit $text (New-CcfRemoveEdit $document.Root $envIndex)
+            $text = Invoke-CcfRemoveEdit $text (New-CcfRemoveEdit $document.Root $envIndex) ($document.Root.Members.Count -eq 1)
             $document = Read-CcfDocument $text
             break
         }
