@@ -8,6 +8,23 @@
 $script:CcfTokenRegex = New-Object Text.RegularExpressions.Regex -ArgumentList ('\G(?:([ \t\r\n]+)|(//[^\r\n]*)|(/\*[\s\S]*?\*/)|("(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4})*")|((?>-?(?>0|[1-9][0-9]*)(?>\.[0-9]+|(?!\.))(?>[eE][+-]?[0-9]+|(?![eE]))))|((?:true|false|null)(?![^ \t\r\n{}\[\]":,/]))|([{}\[\]:,]))')
 $script:CcfTokenKinds = @('', 'ws', 'lc', 'bc', 'str', 'num', 'lit', 'pun')
 $script:CcfOverridingEnv = @('ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_API_KEY')
+$script:CcfLowSurrogateRegex = New-Object Text.RegularExpressions.Regex -ArgumentList '[\uDC00-\uDFFF]'
+$script:CcfStrictUtf8 = New-Object Text.UTF8Encoding -ArgumentList $false, $true
+$script:CcfJsonEscapeRegex = New-Object Text.RegularExpressions.Regex -ArgumentList '[\x00-\x1f"\\]'
+$script:CcfJsonEscapeEvaluator = [Text.RegularExpressions.MatchEvaluator] {
+    param($Match)
+    $code = [int]$Match.Value[0]
+    switch ($code) {
+        8 { return '\b' }
+        9 { return '\t' }
+        10 { return '\n' }
+        12 { return '\f' }
+        13 { return '\r' }
+        34 { return '\"' }
+        92 { return '\\' }
+    }
+    return ('\u{0:x4}' -f $code)
+}
 
 function New-CcfSyntaxError {
     param([string]$Message, [int]$Position)
@@ -27,8 +44,8 @@ function Get-CcfLineColumn {
         $index = $Text.IndexOf([char]10, $index + 1)
     }
     # Columns count code points: the low half of a surrogate pair adds nothing.
-    $column = 1
-    for ($i = $lineStart; $i -lt $Position; $i++) { if (-not [char]::IsLowSurrogate($Text[$i])) { $column++ } }
+    $segment = $Text.Substring($lineStart, $Position - $lineStart)
+    $column = $segment.Length + 1 - $script:CcfLowSurrogateRegex.Matches($segment).Count
     return @($line, $column)
 }
 
@@ -83,7 +100,7 @@ function Get-CcfBlankStart {
 # TypeScript parser does.
 function Get-CcfTokens {
     param([string]$Text)
-    $tokens = New-Object Collections.Generic.List[object]
+    $tokens = [Collections.Generic.List[object]]::new()
     $position = 0
     while ($position -lt $Text.Length) {
         $match = $script:CcfTokenRegex.Match($Text, $position)
@@ -139,7 +156,7 @@ function ConvertFrom-CcfJsonString {
     param([string]$Literal)
     $inner = $Literal.Substring(1, $Literal.Length - 2)
     if ($inner.IndexOf('\') -lt 0) { return $inner }
-    $builder = New-Object Text.StringBuilder
+    $builder = [Text.StringBuilder]::new()
     $i = 0
     while ($i -lt $inner.Length) {
         $c = $inner[$i]
@@ -163,26 +180,8 @@ function ConvertFrom-CcfJsonString {
 # \u00XX with lowercase hex, everything else (slash and non-ASCII included) literal.
 function ConvertTo-CcfJsonString {
     param([string]$Value)
-    $builder = New-Object Text.StringBuilder
-    [void]$builder.Append('"')
-    foreach ($c in $Value.ToCharArray()) {
-        $code = [int]$c
-        if ($c -ceq '"') { [void]$builder.Append('\"') }
-        elseif ($c -ceq '\') { [void]$builder.Append('\\') }
-        elseif ($code -lt 0x20) {
-            switch ($code) {
-                8 { [void]$builder.Append('\b') }
-                9 { [void]$builder.Append('\t') }
-                10 { [void]$builder.Append('\n') }
-                12 { [void]$builder.Append('\f') }
-                13 { [void]$builder.Append('\r') }
-                default { [void]$builder.Append(('\u{0:x4}' -f $code)) }
-            }
-        }
-        else { [void]$builder.Append($c) }
-    }
-    [void]$builder.Append('"')
-    return $builder.ToString()
+    if (-not $script:CcfJsonEscapeRegex.IsMatch($Value)) { return '"' + $Value + '"' }
+    return '"' + $script:CcfJsonEscapeRegex.Replace($Value, $script:CcfJsonEscapeEvaluator) + '"'
 }
 
 # Recursive descent over the significant tokens. Objects keep their members with positions;
@@ -222,7 +221,7 @@ function Read-CcfValue {
 
 function Read-CcfObject {
     param($State, $Open)
-    $members = New-Object Collections.Generic.List[object]
+    $members = [Collections.Generic.List[object]]::new()
     $node = @{ Kind = 'object'; Start = $Open.Start; Open = $Open.Start; Members = $members }
     $token = Get-CcfToken $State
     if ($null -ne $token -and $token.Kind -ceq '}') {
@@ -291,14 +290,14 @@ function Read-CcfArray {
 function Read-CcfDocument {
     param([string]$Text)
     $all = Get-CcfTokens $Text
-    $significant = New-Object Collections.Generic.List[object]
-    $comments = New-Object Collections.Generic.List[object]
+    $significant = [Collections.Generic.List[object]]::new()
+    $comments = [Collections.Generic.List[object]]::new()
     foreach ($token in $all) {
         if ($token.Kind -ceq 'ws') { continue }
         if ($token.Kind -ceq 'lc' -or $token.Kind -ceq 'bc') { $comments.Add($token); continue }
         $significant.Add($token)
     }
-    $state = @{ Text = $Text; Tokens = $significant; Index = 0; TrailingCommas = (New-Object Collections.Generic.List[int]) }
+    $state = @{ Text = $Text; Tokens = $significant; Index = 0; TrailingCommas = [Collections.Generic.List[int]]::new() }
     $root = $null
     if ($significant.Count -gt 0) {
         $root = Read-CcfValue $state
@@ -313,8 +312,9 @@ function Read-CcfDocument {
 # left blank goes too, with its line ending (lines joined by a block comment count as one).
 function Get-CcfRepairs {
     param([string]$Text, $Document)
-    $repairs = New-Object Collections.Generic.List[object]
-    $removed = New-Object Collections.Generic.List[object]
+    if ($Document.Comments.Count -eq 0 -and $Document.TrailingCommas.Count -eq 0) { return @{ Ranges = @(); Repairs = @() } }
+    $repairs = [Collections.Generic.List[object]]::new()
+    $removed = [Collections.Generic.List[object]]::new()
     foreach ($comma in $Document.TrailingCommas) {
         $removed.Add(@($comma, ($comma + 1)))
         $repairs.Add(@{ Position = $comma; Kind = 'trailing-comma' })
@@ -326,8 +326,9 @@ function Get-CcfRepairs {
         $repairs.Add(@{ Position = $comment.Start; Kind = $kind })
     }
 
-    $spans = New-Object Collections.Generic.List[object]
-    foreach ($comment in @($Document.Comments | Sort-Object { $_.Start })) {
+    $spans = [Collections.Generic.List[object]]::new()
+    # Comments and trailing commas are both recorded in file order.
+    foreach ($comment in $Document.Comments) {
         $start = Get-CcfLineStart $Text $comment.Start
         $newline = $Text.IndexOf([char]10, $comment.End)
         $end = $Text.Length
@@ -343,13 +344,35 @@ function Get-CcfRepairs {
     foreach ($span in $spans) {
         if (Test-CcfBlankAfterRemoval $Text $span $merged) { $removed.Add($span) }
     }
-    return @{ Ranges = (Merge-CcfRanges $removed); Repairs = @($repairs | Sort-Object { $_.Position }) }
+    $ordered = Sort-CcfItems $repairs.ToArray() ([int[]]@($repairs | ForEach-Object { $_.Position }))
+    return @{ Ranges = (Merge-CcfRanges $removed); Repairs = $ordered }
+}
+
+# Stable insertion sort by integer keys; the lists are short, and Sort-Object costs more per call.
+function Sort-CcfItems {
+    param([object[]]$Items, [int[]]$Keys)
+    $items = [object[]]$Items.Clone()
+    $keys = [int[]]$Keys.Clone()
+    for ($i = 1; $i -lt $items.Length; $i++) {
+        $item = $items[$i]
+        $key = $keys[$i]
+        $j = $i - 1
+        while ($j -ge 0 -and $keys[$j] -gt $key) {
+            $items[$j + 1] = $items[$j]
+            $keys[$j + 1] = $keys[$j]
+            $j--
+        }
+        $items[$j + 1] = $item
+        $keys[$j + 1] = $key
+    }
+    return , $items
 }
 
 function Merge-CcfRanges {
     param($Ranges)
-    $merged = New-Object Collections.Generic.List[object]
-    foreach ($range in @($Ranges | Sort-Object { $_[0] })) {
+    $merged = [Collections.Generic.List[object]]::new()
+    $sorted = Sort-CcfItems $Ranges.ToArray() ([int[]]@($Ranges | ForEach-Object { $_[0] }))
+    foreach ($range in $sorted) {
         if ($merged.Count -gt 0 -and $range[0] -le $merged[$merged.Count - 1][1]) {
             $last = $merged[$merged.Count - 1]
             $last[1] = [Math]::Max($last[1], $range[1])
@@ -379,7 +402,7 @@ function Test-CcfBlankAfterRemoval {
 
 function Remove-CcfRanges {
     param([string]$Text, $Ranges)
-    $builder = New-Object Text.StringBuilder
+    $builder = [Text.StringBuilder]::new()
     $cursor = 0
     foreach ($range in $Ranges) {
         if ($range[0] -gt $cursor) { [void]$builder.Append($Text, $cursor, $range[0] - $cursor) }
@@ -484,7 +507,7 @@ function Compare-CcfSettings {
     }
     $envMembers = Find-CcfMembers $Root 'env'
     if ($envMembers.Count -gt 0 -and $envMembers[0].Value.Kind -ceq 'object') {
-        $seenNames = New-Object 'Collections.Generic.HashSet[string]' -ArgumentList ([StringComparer]::Ordinal)
+        $seenNames = [Collections.Generic.HashSet[string]]::new([StringComparer]::Ordinal)
         foreach ($member in $envMembers[0].Value.Members) {
             if ($Settings.EnvNames -cnotcontains $member.Key) { continue }
             if (-not $seenNames.Add($member.Key)) { $result.Duplicate = @{ Path = ('env.' + $member.Key); Position = $member.KeyStart }; return $result }
@@ -546,7 +569,7 @@ function Compare-CcfSettings {
 
 function Invoke-CcfEdits {
     param([string]$Text, $Edits)
-    $sorted = @($Edits | Sort-Object { $_.Start } -Descending)
+    $sorted = Sort-CcfItems @($Edits) ([int[]]@($Edits | ForEach-Object { - $_.Start }))
     foreach ($edit in $sorted) { $Text = $Text.Substring(0, $edit.Start) + $edit.Text + $Text.Substring($edit.End) }
     return $Text
 }
@@ -587,8 +610,7 @@ function Invoke-CcfSettingsMerge {
     if ($null -ne $Bytes) {
         $offset = 0
         if ($Bytes.Length -ge 3 -and $Bytes[0] -eq 0xEF -and $Bytes[1] -eq 0xBB -and $Bytes[2] -eq 0xBF) { $offset = 3; $hadBom = $true }
-        $strict = New-Object Text.UTF8Encoding -ArgumentList $false, $true
-        try { $text = $strict.GetString($Bytes, $offset, $Bytes.Length - $offset) }
+        try { $text = $script:CcfStrictUtf8.GetString($Bytes, $offset, $Bytes.Length - $offset) }
         catch {
             $bad = 0
             $inner = $_.Exception
@@ -716,7 +738,7 @@ function Remove-CcfSettingsKeys {
     $offset = 0
     if ($Bytes.Length -ge 3 -and $Bytes[0] -eq 0xEF -and $Bytes[1] -eq 0xBB -and $Bytes[2] -eq 0xBF) { $offset = 3 }
     try {
-        $text = (New-Object Text.UTF8Encoding -ArgumentList $false, $true).GetString($Bytes, $offset, $Bytes.Length - $offset)
+        $text = $script:CcfStrictUtf8.GetString($Bytes, $offset, $Bytes.Length - $offset)
         $document = Read-CcfDocument $text
     }
     catch {

@@ -12,11 +12,17 @@ foreach ($case in $cases) {
     if ($null -ne $case.input) { $bytes = [Convert]::FromBase64String($case.input) }
     $names = [string[]]@($case.envNames)
     $values = [string[]]@($case.envValues)
-    if ($case.operation -eq 'remove') {
-        $result = Remove-CcfSettingsKeys -Bytes $bytes -Helper $case.helper -EnvNames $names -EnvValues $values
+    try {
+        if ($case.operation -eq 'remove') {
+            $result = Remove-CcfSettingsKeys -Bytes $bytes -Helper $case.helper -EnvNames $names -EnvValues $values
+        }
+        else {
+            $result = Invoke-CcfSettingsMerge -Bytes $bytes -Helper $case.helper -EnvNames $names -EnvValues $values -Force:([bool]$case.force) -OneLine:([bool]$case.oneLine)
+        }
     }
-    else {
-        $result = Invoke-CcfSettingsMerge -Bytes $bytes -Helper $case.helper -EnvNames $names -EnvValues $values -Force:([bool]$case.force) -OneLine:([bool]$case.oneLine)
+    catch {
+        # An exception is a bug in the merge: report it as its own status so the test names the case.
+        $result = @{ Status = 'exception'; Reason = ($_.Exception.Message + ' ' + $_.ScriptStackTrace); Repairs = @(); Warnings = @(); Conflicts = @() }
     }
     $output = $null
     if ($null -ne $result.Text) { $output = [Convert]::ToBase64String((New-Object Text.UTF8Encoding -ArgumentList $false).GetBytes($result.Text)) }
