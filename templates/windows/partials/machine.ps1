@@ -84,7 +84,7 @@ function Write-CcfFileAtomic {
     $temporary = [IO.Path]::Combine($folder, '.' + [IO.Path]::GetFileName($real) + '.ccfleet-tmp-' + [Guid]::NewGuid().ToString('N'))
     [IO.File]::WriteAllBytes($temporary, $Bytes)
     try {
-        if ([IO.File]::Exists($real)) { [IO.File]::Replace($temporary, $real, $null) }
+        if ([IO.File]::Exists($real)) { [IO.File]::Replace($temporary, $real, [NullString]::Value) }
         else { [IO.File]::Move($temporary, $real) }
     }
     catch {
