@@ -1,12 +1,57 @@
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
 import type {FleetConfig, TargetOs} from '../config/types.js'
+import {renderTemplate, TEMPLATES_DIR} from '../templates/render.js'
+
+/** Template of the helper for each OS: POSIX sh for macOS and Linux, PowerShell 5.1 for Windows. */
+export const AUTH_HELPER_TEMPLATE: Record<TargetOs, string> = {
+  macos: 'auth-helper.sh.hbs',
+  linux: 'auth-helper.sh.hbs',
+  windows: 'auth-helper.ps1.hbs',
+}
+
+/** File name of the rendered helper for each OS. */
+export function authHelperFileName(os: TargetOs): string {
+  return os === 'windows' ? 'auth-helper.ps1' : 'auth-helper.sh'
+}
+
+/**
+ * The values a helper template receives, all as strings so that each goes through `{{sh}}` or
+ * `{{ps}}`. Absent optional values are empty strings, which the scripts treat as unset.
+ */
+export function authHelperContext(config: FleetConfig, os: TargetOs): Record<string, string> {
+  const {oauth, helper} = config
+  return {
+    organizationName: config.organization.name,
+    issuer: oauth.issuer ?? '',
+    deviceAuthorizationEndpoint: oauth.deviceAuthorizationEndpoint ?? '',
+    tokenEndpoint: oauth.tokenEndpoint ?? '',
+    clientId: oauth.clientId,
+    scope: oauth.scope,
+    audience: oauth.audience ?? '',
+    tokenCache: os === 'windows' ? helper.tokenCache.windows : helper.tokenCache.posix,
+    refreshMarginSeconds: String(helper.refreshMarginSeconds),
+    connectTimeoutSeconds: String(helper.connectTimeoutSeconds),
+    requestTimeoutSeconds: String(helper.requestTimeoutSeconds),
+    openBrowser: oauth.openBrowser ? 'true' : 'false',
+    helperVersion: ccfleetVersion(),
+  }
+}
 
 /**
  * Renders the auth helper for one OS: `auth-helper.sh` for macOS and Linux, `auth-helper.ps1` for
- * Windows. Builders, the demo and tests call this; `ccfleet helper render` prints it.
+ * Windows (CRLF line ends, ASCII only). Builders, the demo and tests call this; `ccfleet helper
+ * render` prints it. The output depends only on the config and the ccfleet version.
  */
 export function renderAuthHelper(config: FleetConfig, os: TargetOs): string {
-  // NOTE: placeholder until the helper templates land; it fails loudly instead of pretending.
-  void config
-  const message = `auth helper for ${os} not rendered yet`
-  return os === 'windows' ? `[Console]::Error.WriteLine('${message}'); exit 1\r\n` : `#!/bin/sh\necho '${message}' >&2\nexit 1\n`
+  const text = renderTemplate(AUTH_HELPER_TEMPLATE[os], authHelperContext(config, os))
+  return os === 'windows' ? text.replace(/\r?\n/g, '\r\n') : text
+}
+
+let version: string | undefined
+
+function ccfleetVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(TEMPLATES_DIR, '..', 'package.json'), 'utf8')) as {version: string}).version
+  return version
 }
