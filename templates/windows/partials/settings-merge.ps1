@@ -634,6 +634,8 @@ function Invoke-CcfSettingsMerge {
     try { $document = Read-CcfDocument $text }
     catch [System.FormatException] { return (Set-CcfRefusal $result $text ([int]$_.Exception.Data['Position']) $_.Exception.Message) }
 
+    # I1: the line ending comes from the input before repairs.
+    $settings.Eol = Get-CcfEol $text
     $repair = Get-CcfRepairs $text $document
     foreach ($item in $repair.Repairs) { $result.Repairs += , @{ Line = (Get-CcfLineColumn $text $item.Position)[0]; Kind = $item.Kind } }
 
@@ -659,7 +661,6 @@ function Invoke-CcfSettingsMerge {
     if ($document.Root.Kind -cne 'object') { return (Set-CcfRefusal $result $text $document.Root.Start 'the top-level value is not a JSON object') }
 
     $settings.Unit = Get-CcfIndentUnit $text $document.Root
-    $settings.Eol = Get-CcfEol $text
     $comparison = Compare-CcfSettings $text $document.Root $settings
     if ($null -ne $comparison.Duplicate) { return (Set-CcfRefusal $result $text $comparison.Duplicate.Position ('duplicate key ' + $comparison.Duplicate.Path + '; Claude Code uses the last one, so fix the file by hand')) }
     $result.Warnings = $comparison.Warnings
@@ -681,7 +682,6 @@ function Invoke-CcfSettingsMerge {
         $text = Invoke-CcfEdits $text $comparison.Replacements
         $document = Read-CcfDocument $text
         $settings.Unit = Get-CcfIndentUnit $text $document.Root
-        $settings.Eol = Get-CcfEol $text
         $comparison = Compare-CcfSettings $text $document.Root $settings
         $edited = $true
     }
