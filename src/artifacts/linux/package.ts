@@ -78,7 +78,7 @@ function packageDescription(config: FleetConfig): string {
   const helperPath = config.helper.installPath.linux
   const delivery =
     config.settings.scope === 'managed'
-      ? `It also installs the managed settings drop-in ${linuxDropInPath(config)}, which sets apiKeyHelper and ANTHROPIC_BASE_URL (${config.router.baseUrl}) for every user of the machine. Claude Code 2.1.83 or later reads it next to ${MANAGED_SETTINGS_FILE.linux}, which stays untouched.`
+      ? `It also installs the managed settings drop-in ${linuxDropInPath(config)}, which sets apiKeyHelper for every user of the machine and points ANTHROPIC_BASE_URL at the model router ${config.router.baseUrl}. Claude Code 2.1.83 or later reads it next to ${MANAGED_SETTINGS_FILE.linux}, which stays untouched.`
       : `Each user merges the settings into ~/.claude/settings.json with "sh ${sharePath(config)}/install.sh --user"; the settings point Claude Code at the model router ${config.router.baseUrl}.`
   return [
     `Installs the auth helper that Claude Code runs as apiKeyHelper: it signs in with the OAuth 2.0 Device Authorization Grant and prints a bearer token for the model router. The helper is installed at ${helperPath}.`,
