@@ -77,7 +77,7 @@ describe('macOS profile path with the real Claude Code', () => {
         let wrapper: string[] | undefined
         await step('turn the profile keys into the equivalent managed settings file', () => {
           if (namespaces) {
-            // macOS reads these keys from managed preferences; on Linux the equivalent is the managed
+            // macOS reads these keys from managed preferences. On Linux the equivalent is the managed
             // settings file, placed at the real path inside a private mount namespace.
             const managed = root + MANAGED_SETTINGS_FILE.linux
             mkdirSync(join(managed, '..'), {recursive: true})
