@@ -5,12 +5,14 @@ import PolicyCheck from './policy/check.js'
 import RouterCheck from './router/check.js'
 import RouterServe from './router/serve.js'
 import SettingsMerge from './settings/merge.js'
+import Init from './init.js'
 
 /**
  * Every ccfleet command, by id. oclif loads this one module instead of scanning folders; each
  * command module imports its service inside run(), so only the command that runs pays for it.
  */
 export const COMMANDS = {
+  init: Init,
   build: Build,
   demo: Demo,
   'helper:render': HelperRender,
