@@ -63,7 +63,8 @@ function inspectPosix(command: string): HelperCommandInfo {
     problems.push({code: 'CCF-SETTINGS-006', message: `apiKeyHelper ${JSON.stringify(command)} quotes a path starting with ~: /bin/sh expands ~ only outside quotes, so the file is not found`})
   }
 
-  if (/^[A-Za-z]:\\/.test(first.text) || /\.ps1$/i.test(first.text)) {
+  const windowsCommand = /^[A-Za-z]:\\/.test(first.text) || /^(powershell|pwsh)(\.exe)?$/i.test(first.text) || split.words.some((word) => /\.ps1$/i.test(word.text))
+  if (windowsCommand) {
     problems.push({code: 'CCF-SETTINGS-006', message: `apiKeyHelper ${JSON.stringify(command)} is a Windows command, but this settings file is checked for macOS or Linux`})
   }
 
