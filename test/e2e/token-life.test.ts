@@ -6,7 +6,7 @@ import {createInterface} from 'node:readline'
 import {describe, expect, it} from 'vitest'
 
 import {loadFleetConfig} from '../../src/config/load.js'
-import {CLAUDE, claudeEnv, cliBuild, EXAMPLES, localConfig, type RouterProcess, startRouterProcess, step, withScratch} from '../support/e2e.js'
+import {CLAUDE, claudeEnv, cliBuild, EXAMPLES, localConfig, type RouterProcess, startRouterProcess, step, withScratch, E2E_TIMEOUT_MS} from '../support/e2e.js'
 
 const example = loadFleetConfig(join(EXAMPLES, 'surepath.fleet.jsonc'))
 /** Access tokens live this long, so one expires between two prompts of the same session. */
@@ -71,7 +71,7 @@ describe('Token life with the real Claude Code', () => {
         await router.stop()
       }
     })
-  })
+  }, E2E_TIMEOUT_MS)
 })
 
 function installTarball(dist: string, home: string, config: string, unpacked: string): string {
