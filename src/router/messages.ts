@@ -231,14 +231,17 @@ function streamEvents(reply: {id: string; model: string; text: string; stopReaso
 async function stream(exchange: Exchange, reply: Parameters<typeof streamEvents>[0]): Promise<void> {
   const {response, state} = exchange
   const delay = state.options.streamDelayMs
-  response.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'})
   const events = streamEvents(reply)
   if (delay <= 0) {
-    response.end(events.join(''))
+    // The whole stream is known: send it in one write with a length instead of chunked encoding.
+    const bytes = Buffer.from(events.join(''))
+    response.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'content-length': String(bytes.length)})
+    response.end(bytes)
     state.count('messagesCompleted')
     return
   }
 
+  response.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache'})
   for (const chunk of events) {
     if (response.destroyed) return
     response.write(chunk)
