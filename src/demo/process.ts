@@ -47,7 +47,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
   })
 }
 
-/** The environment a step's programs get: none of ours, so no ANTHROPIC_* or proxy variable leaks in. */
+/** Builds the environment of a step's programs from scratch, so no ANTHROPIC_* or proxy variable leaks in. */
 export function cleanEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     HOME: home,
@@ -65,7 +65,7 @@ export function cleanEnv(home: string, extra: Record<string, string> = {}): Node
   return env
 }
 
-/** The last lines of a program's output, for error messages. */
+/** Returns the last lines of a program's output, for error messages. */
 export function tail(text: string, lines = 12): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n')
 }

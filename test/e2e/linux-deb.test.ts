@@ -46,8 +46,8 @@ describe('Linux package path with the real Claude Code', () => {
             // root's /etc and /usr/libexec on the real ones inside a private mount namespace.
             wrapper = overlayWrapper(root, ['/etc', '/usr/libexec'])
           } else {
-            // NOTE: without user namespaces the drop-in's content becomes the user settings, with
-            // the helper path moved into the scratch root; the managed path itself is not exercised.
+            // NOTE: without user namespaces the drop-in's content becomes the user settings, with the
+            // helper path moved into the scratch root. The managed path itself is then not exercised.
             const settings = JSON.parse(readFileSync(root + dropIn, 'utf8')) as Record<string, unknown>
             writeSettings(scratch.home, {...settings, apiKeyHelper: root + helper})
             process.stderr.write('[e2e deb] user namespaces unavailable: the drop-in content is used as user settings\n')

@@ -91,8 +91,8 @@ interface SessionResult {
 }
 
 /**
- * One `claude -p` session fed prompts over stdin as stream-json, so that both prompts run in the
- * same process, which keeps the helper's output for 5 minutes.
+ * Starts one `claude -p` session that takes prompts over stdin as stream-json. Both prompts then run
+ * in the same process, which reuses the helper's output for 5 minutes.
  */
 function startSession(home: string): {ask(prompt: string): Promise<SessionResult>; close(): Promise<void>} {
   const cwd = join(home, 'project')
@@ -139,7 +139,7 @@ function startSession(home: string): {ask(prompt: string): Promise<SessionResult
   }
 }
 
-/** Runs the helper as Claude Code does; denies the device code it asks for once one is pending. */
+/** Runs the helper as Claude Code does and denies its device code once one is pending. */
 async function runHelperDenyingSignIn(router: RouterProcess, helper: string, home: string): Promise<{code: number | null; stdout: string; stderr: string}> {
   const child = spawn('/bin/sh', ['-c', helper], {env: claudeEnv(home), stdio: ['ignore', 'pipe', 'pipe'], detached: true})
   let stdout = ''
