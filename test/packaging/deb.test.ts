@@ -184,6 +184,17 @@ describe('.deb package', () => {
     expect(lintianProblems(deb).unexpected).toEqual([])
   })
 
+  it('installs a helper path with spaces and unicode', () => {
+    const helperPath = '/opt/Example Corp/libexec/auth helper ü.sh'
+    const config = fixtureConfig({helper: {installPath: {linux: helperPath}}})
+    const root = scratchRoot()
+    dpkg(root, '-i', debFor(config))
+    expect(statSync(join(root, helperPath)).mode & 0o7777).toBe(0o755)
+    expect(runOk('dpkg-query', [`--admindir=${root}/var/lib/dpkg`, '-L', config.package.name])).toContain(helperPath)
+    dpkg(root, '--purge', config.package.name)
+    expect(existsSync(join(root, 'opt'))).toBe(false)
+  })
+
   it('quotes maintainer names with RFC 822 specials', () => {
     expect(debianContact('Example IT <it@example.com>')).toBe('Example IT <it@example.com>')
     expect(debianContact('Smith, John <js@example.com>')).toBe('"Smith, John" <js@example.com>')

@@ -154,6 +154,19 @@ describe('.rpm package', () => {
     expect(JSON.parse(readFileSync(join(root, linuxDropInPath(config)), 'utf8'))).toEqual(managedSettingsDocument(config, 'linux', config.helper.installPath.linux))
   })
 
+  it('installs a helper path with spaces and unicode', () => {
+    const helperPath = '/opt/Example Corp/libexec/auth helper ü.sh'
+    const config = fixtureConfig({helper: {installPath: {linux: helperPath}}})
+    const {root, rpm, tree} = scratchRoot()
+    mkdirSync(join(root, 'opt'))
+    const before = tree()
+    rpm('-i', '--nodeps', rpmFor(config))
+    expect(statSync(join(root, helperPath)).mode & 0o7777).toBe(0o755)
+    rpm('-V', '--nodeps', config.package.name)
+    rpm('-e', '--nodeps', config.package.name)
+    expect(tree()).toEqual(before)
+  })
+
   it('carries scriptlets run by /bin/sh', () => {
     const spec: PackageSpec = {
       ...linuxPackageSpec(fixtureConfig(), MTIME, 'rpm'),
