@@ -23,8 +23,10 @@ cat "$work/build.md"
 node bench/deb-only.mjs "$config" "$work/ccfleet.deb"
 dpkg-deb -R "$work/ccfleet.deb" "$work/staged"
 
+# `node -e 0` is the floor: the start of an empty Node process.
 echo "== .deb alone: ccfleet (node process start included) vs dpkg-deb --build"
 hyperfine --warmup 3 --runs 30 --export-markdown "$work/deb.md" "$@" \
   "node bench/deb-only.mjs $config $work/ccfleet.deb" \
-  "dpkg-deb --root-owner-group -Zgzip -z9 --build $work/staged $work/dpkg.deb"
+  "dpkg-deb --root-owner-group -Zgzip -z9 --build $work/staged $work/dpkg.deb" \
+  "node -e 0"
 cat "$work/deb.md"
