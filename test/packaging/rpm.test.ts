@@ -20,7 +20,7 @@ function rpmFor(config: FleetConfig, version?: string): string {
   return tempFile(linuxArtifactNames(config).rpm.replace(config.package.version, spec.version), buildRpm(spec))
 }
 
-/** A scratch root with the system folders a real machine has, and its own rpm database. */
+/** Creates a scratch root with the system folders a real machine has and its own rpm database. */
 function scratchRoot(): {root: string; rpm: (...args: string[]) => string; tree: () => string[]} {
   const root = tempFolder('ccfleet-rpm-root-')
   for (const folder of ['etc', 'usr/libexec', 'usr/share/doc', 'var/lib/rpm']) mkdirSync(join(root, folder), {recursive: true})
