@@ -118,3 +118,20 @@ describe('apiKeyHelper commands', () => {
     expect(inspectHelperCommand('"C:\\Program Files\\tool\\helper.exe"', 'windows').problems).toEqual([])
   })
 })
+
+describe('Windows policy .reg files', () => {
+  it('checks the settings inside the Settings value', async () => {
+    const {checkRegFile} = await import('../../src/checks/validate/registry.js')
+    const json = JSON.stringify({apiKeyHelper: 'C:\\Program Files\\ccfleet\\auth-helper.ps1', env: {ANTHROPIC_BASE_URL: 'https://r.example.com', ANTHROPIC_API_KEY: 'x'}})
+    const text = ['Windows Registry Editor Version 5.00', '', '[HKEY_CURRENT_USER\\SOFTWARE\\Policies\\ClaudeCode]', `"Settings"="${json.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`, ''].join('\r\n')
+    const findings = checkRegFile('policy.reg', Buffer.from(text, 'utf8'), {})
+    expect(findings.map((item) => item.code).sort()).toEqual(['CCF-SETTINGS-007', 'CCF-SETTINGS-010'])
+    expect(findings[0].file).toBe('policy.reg!HKEY_CURRENT_USER\\SOFTWARE\\Policies\\ClaudeCode\\Settings')
+  })
+
+  it('rejects a Settings value that is not a string', async () => {
+    const {checkRegFile} = await import('../../src/checks/validate/registry.js')
+    const text = 'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\ClaudeCode]\r\n"Settings"=dword:00000001\r\n'
+    expect(checkRegFile('policy.reg', Buffer.from(text), {}).map((item) => item.code)).toEqual(['CCF-REG-001'])
+  })
+})
