@@ -135,3 +135,18 @@ describe('Windows policy .reg files', () => {
     expect(checkRegFile('policy.reg', Buffer.from(text), {}).map((item) => item.code)).toEqual(['CCF-REG-001'])
   })
 })
+
+describe('PowerShell checks in one pwsh run', () => {
+  it('assigns findings to the right script', async () => {
+    const {cleanTemp, put, tempFolder, validate} = await import('./support.js')
+    const folder = tempFolder()
+    const bad = put(folder, 'a-bad.ps1', "$x = $env:A ?? 'b'\r\n")
+    const good = put(folder, 'b-good.ps1', "Write-Output 'ok'\r\n")
+    const same = put(folder, 'c-same-as-bad.ps1', "$x = $env:A ?? 'b'\r\n")
+    const findings = await validate([folder])
+    expect(findings.filter((item) => item.file === bad).map((item) => item.code)).toEqual(['CCF-SCRIPT-001'])
+    expect(findings.filter((item) => item.file === same).map((item) => item.code)).toEqual(['CCF-SCRIPT-001'])
+    expect(findings.filter((item) => item.file === good)).toEqual([])
+    cleanTemp()
+  })
+})

@@ -69,6 +69,11 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRep
     await checkPath(path, context, findings, files, true)
   }
 
+  if (files.some((file) => file.kind === 'ps-script')) {
+    const {flushPowerShellChecks} = await import('./scripts.js')
+    findings.push(...flushPowerShellChecks())
+  }
+
   const strict = options.strict ?? false
   const sorted = sortFindings(dedupeFindings(findings))
   const exitCode = validateExitCode(sorted, strict)
