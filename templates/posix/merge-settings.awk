@@ -267,10 +267,16 @@ function tokenize(l, line, rest, col, base, j, c, d, e, word, content, controls,
       if (c == "/") {
         d = substr(rest, 2, 1)
         if (d == "/") {
-          j = length(rest)
-          if (substr(rest, j, 1) == "\r") j--
-          add_comment("c", base + col - 1, base + col + j - 2)
-          break
+          # A line comment ends at the line end or at a CR, which JSON scanners take as a line break.
+          j = index(rest, "\r")
+          if (j == 0) {
+            add_comment("c", base + col - 1, base + col + length(rest) - 2)
+            break
+          }
+          add_comment("c", base + col - 1, base + col + j - 3)
+          rest = substr(rest, j)
+          col += j - 1
+          continue
         }
         if (d == "*") {
           j = index(substr(rest, 3), "*/")
