@@ -1,7 +1,8 @@
 import type {FleetConfig, TargetOs} from '../config/types.js'
 import {MACOS_PREFERENCE_DOMAIN, MANAGED_DROP_IN_DIR, MANAGED_SETTINGS_FILE, WINDOWS_POLICY_KEY, WINDOWS_POLICY_VALUE} from '../platform/facts.js'
 import {linuxArtifactNames} from './linux/build.js'
-import {dropInPath, sharePath} from './linux/package.js'
+import {linuxDropInPath} from './posix/scripts.js'
+import {sharePath} from './linux/package.js'
 import type {Artifact} from './types.js'
 
 /**
@@ -109,7 +110,7 @@ function linuxSections(config: FleetConfig): string[] {
     config.settings.scope === 'managed'
       ? [
           `Both packages install the auth helper at \`${config.helper.installPath.linux}\` (mode 0755) and the`,
-          `managed settings drop-in \`${dropInPath(config)}\`, a configuration file the package owns.`,
+          `managed settings drop-in \`${linuxDropInPath(config)}\`, a configuration file the package owns.`,
           `Claude Code 2.1.83 and later merge \`${MANAGED_DROP_IN_DIR.linux}/*.json\` after`,
           `\`${MANAGED_SETTINGS_FILE.linux}\`, which the packages never touch. Removing the package`,
           'removes the helper; purging it (`apt-get purge`, or `dnf remove`) also removes the drop-in.',
