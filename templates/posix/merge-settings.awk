@@ -49,7 +49,7 @@ function init_tables(i) {
   for (i = 0; i < 10; i++) DIGIT[i ""] = 1
   for (i = 0; i < 16; i++) HEXVAL[substr("0123456789abcdef", i + 1, 1)] = i
   for (i = 10; i < 16; i++) HEXVAL[substr("ABCDEF", i - 9, 1)] = i
-  LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"
+  WORD = "^[^][ \t\r{}:,\"/]+"
   # Stands for a decoded \u0000, which no desired value can contain (the renderer rejects NUL).
   NULMARK = CHR[255] "0"
   BOM = CHR[239] CHR[187] CHR[191]
@@ -85,13 +85,17 @@ function join_records(i, out, big, block, count, blocks) {
   return substr(out, 1, length(out) - 1)
 }
 
-function main(text, repaired) {
+function main(text, repaired, j) {
   NREPAIR = 0
   if (!valid_utf8(text)) return refuse_syntax()
   if (substr(text, 1, 3) == BOM) {
     text = substr(text, 4)
     report_repair(1, "removed the UTF-8 byte order mark")
   }
+
+  # I1: the first line ending of the input, before repairs remove any line, decides.
+  j = index(text, "\n")
+  INPUT_EOL = (j > 1 && substr(text, j - 1, 1) == "\r") ? "\r\n" : "\n"
 
   # D3: no file, an empty file or whitespace only is no document.
   if (text ~ /^[ \t\r\n]*$/) {
@@ -214,6 +218,8 @@ function tokenize(l, line, rest, col, base, j, c, d, e, word, content, controls,
 
     while (1) {
       c = substr(rest, 1, 1)
+      # NOTE: jsonc-parser also skips vertical tab, form feed and Unicode spaces as whitespace;
+      # here they start a word and are refused.
       if (c == " " || c == "\t" || c == "\r") {
         d = substr(rest, 2, 1)
         if (d == " " || d == "\t" || d == "\r") {
@@ -312,17 +318,14 @@ function tokenize(l, line, rest, col, base, j, c, d, e, word, content, controls,
         continue
       }
 
-      if (index(LETTERS, c) > 0) {
-        match(rest, /^[A-Za-z0-9_]+/)
-        word = substr(rest, 1, RLENGTH)
-        if (word != "true" && word != "false" && word != "null") return token_error(l, col, "unknown literal " word)
-        add_token("l", base + col - 1, base + col + RLENGTH - 2)
-        rest = substr(rest, RLENGTH + 1)
-        col += RLENGTH
-        continue
-      }
-
-      return token_error(l, col, "unexpected character")
+      # Anything else is a word: a run up to whitespace or a structural character. Only true,
+      # false and null are valid, so "true@" is one invalid word, as in jsonc-parser's scanner.
+      match(rest, WORD)
+      word = substr(rest, 1, RLENGTH)
+      if (word != "true" && word != "false" && word != "null") return token_error(l, col, "unexpected " (RLENGTH > 0 ? "word " word : "character"))
+      add_token("l", base + col - 1, base + col + RLENGTH - 2)
+      rest = substr(rest, RLENGTH + 1)
+      col += RLENGTH
     }
   }
   if (inblock) token_error(line_of(blockstart), blockstart - LS[line_of(blockstart)] + 1, "unterminated block comment")
@@ -698,8 +701,7 @@ function lead_ws(line) {
 }
 
 function line_ending() {
-  if (NL >= 2 && LN[1] ~ /\r$/) return "\r\n"
-  return "\n"
+  return INPUT_EOL
 }
 
 # I2: the indentation unit of the document.
