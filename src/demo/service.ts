@@ -140,7 +140,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await router.close()
     router = undefined
     if (!options.keep) rmSync(workDir, {recursive: true, force: true})
-    report('Clean-up', options.keep ? [`Kept everything in ${workDir}`, `Try: HOME=${paths.home} sh ${install.helperPath} status`] : [`Stopped the router and removed ${workDir}.`])
+    const statusCommand = os === 'windows' ? `powershell -File "${install.helperPath}" status (with USERPROFILE=${paths.home})` : `HOME=${paths.home} sh ${install.helperPath} status`
+    report('Clean-up', options.keep ? [`Kept everything in ${workDir}`, `Try: ${statusCommand}`] : [`Stopped the router and removed ${workDir}.`])
 
     const {token: _token, ...signInSummary} = signIn
     return {
@@ -205,8 +206,10 @@ interface SignIn {
 
 /** Runs the installed `apiKeyHelper` command through the shell Claude Code uses on this OS. */
 async function signInWithHelper(os: TargetOs, config: FleetConfig, install: DemoInstall, router: RunningRouter, home: string, cwd: string): Promise<SignIn> {
-  const [shell, args] = os === 'windows' ? ['cmd.exe', ['/d', '/c', install.apiKeyHelper]] : ['/bin/sh', ['-c', install.apiKeyHelper]]
-  const run = await runProcess(shell, args, {env: cleanEnv(home, install.env), cwd, timeoutMs: 60_000})
+  // cmd.exe takes the whole command line after /c as it is, so Node must not quote it again.
+  // NOTE: the Windows branch has not been run on Windows; the tests run the Linux and macOS paths.
+  const [shell, args] = os === 'windows' ? ['cmd.exe', ['/d', '/s', '/c', `"${install.apiKeyHelper}"`]] : ['/bin/sh', ['-c', install.apiKeyHelper]]
+  const run = await runProcess(shell, args, {env: cleanEnv(home, install.env), cwd, timeoutMs: 60_000, windowsVerbatimArguments: os === 'windows'})
   const token = run.stdout.replace(/\r?\n$/, '')
   if (run.code !== 0 || run.timedOut || !/^[!-~]+$/.test(token)) {
     let why = `exited with ${run.code ?? run.signal}`
