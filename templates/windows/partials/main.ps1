@@ -106,7 +106,7 @@ function Format-CcfRefusal {
     param([string]$Path, $Result)
     $where = $Path
     if ($Result.Line -gt 0) { $where = $Path + ':' + $Result.Line + ':' + $Result.Column }
-    return $where + ': ' + $Result.Reason + '; the file was left unchanged'
+    return $where + ': ' + $Result.Reason + '; left unchanged'
 }
 
 # Merges our keys into a settings file and writes it with a backup when it changes.
@@ -149,7 +149,7 @@ function Uninstall-CcfSettingsFile {
     param($Run, [string]$Path, [string]$Helper, [string]$OwnerSid)
     $bytes = Read-CcfBytes $Path
     $result = Remove-CcfSettingsKeys -Bytes $bytes -Helper $Helper -EnvNames $CcfEnvNames -EnvValues $CcfEnvValues
-    if ($result.Status -eq 'refused') { Add-CcfProblem $Run 'failed' ($Path + ': ' + $result.Reason + '; the file was left unchanged'); return }
+    if ($result.Status -eq 'refused') { Add-CcfProblem $Run 'failed' ($Path + ': ' + $result.Reason + '; left unchanged'); return }
     if ($result.Status -eq 'unchanged') { Add-CcfOutcome $Run $false ($Path + ': no ccfleet keys'); return }
     $backup = Backup-CcfFile $Path
     if ($OwnerSid) { Set-CcfOwner $backup $OwnerSid }

@@ -24,7 +24,7 @@ export type Registry = Record<string, Record<string, string>>
 
 export type RunAs = {system: true} | {user: FakeUser; admin?: boolean}
 
-export type Step = {kind: 'run'; script: string; env: Record<string, string>; args: string[]} | {kind: 'write'; path: string; base64: string} | {kind: 'delete'; path: string} | {kind: 'stat'; path: string}
+export type Step = {kind: 'run'; script: string; env: Record<string, string>; args: string[]} | {kind: 'write'; path: string; base64: string} | {kind: 'delete'; path: string} | {kind: 'stat' | 'read'; path: string}
 
 export interface StepResult {
   exitCode: number
@@ -35,6 +35,11 @@ export interface StepResult {
 const RUNNER = join(dirname(fileURLToPath(import.meta.url)), 'run-steps.ps1')
 
 /** Runs steps in order in one pwsh process and returns one result per step. */
+/** The bytes a read step returned, or undefined when the file was missing. */
+export function readResult(result: StepResult): Buffer | undefined {
+  return result.output[0] ? Buffer.from(result.output[0], 'base64') : undefined
+}
+
 export function runSteps(steps: Step[]): StepResult[] {
   const dir = mkdtempSync(join(tmpdir(), 'ccfleet-steps-'))
   try {
@@ -144,6 +149,11 @@ export class FakeMachine {
 
   statStep(windowsPath: string): Step {
     return {kind: 'stat', path: this.path(windowsPath)}
+  }
+
+  /** A step whose output is the file's bytes in base64; `registry` reads the registry file. */
+  readStep(windowsPath: string | 'registry'): Step {
+    return {kind: 'read', path: windowsPath === 'registry' ? join(this.root, 'registry.json') : this.path(windowsPath)}
   }
 
   deleteStep(windowsPath: string): Step {
