@@ -140,7 +140,11 @@ function Test-CcfSettingsFile {
     param($Run, [string]$Path, [string]$Helper)
     $result = Invoke-CcfSettingsMerge -Bytes (Read-CcfBytes $Path) -Helper $Helper -EnvNames $CcfEnvNames -EnvValues $CcfEnvValues
     if ($result.Status -eq 'unchanged') { Add-CcfOutcome $Run $false ($Path + ': compliant'); return }
-    if ($result.Status -eq 'refused') { Add-CcfProblem $Run 'drift' (Format-CcfRefusal $Path $result); return }
+    if ($result.Status -eq 'refused' -and $result.Kind -eq 'conflict') {
+        Add-CcfProblem $Run 'drift' ($Path + ': different values for ' + (@($result.Conflicts | ForEach-Object { $_.Path }) -join ', '))
+        return
+    }
+    if ($result.Status -eq 'refused') { Add-CcfProblem $Run 'drift' ($Path + ':' + $result.Line + ':' + $result.Column + ': ' + $result.Reason); return }
     if (-not (Test-CcfFile $Path)) { Add-CcfProblem $Run 'drift' ($Path + ': settings file missing'); return }
     Add-CcfProblem $Run 'drift' ($Path + ': apiKeyHelper or env missing or different')
 }
