@@ -2,6 +2,7 @@ import Build from './build.js'
 import Demo from './demo.js'
 import Doctor from './doctor.js'
 import HelperRender from './helper/render.js'
+import Init from './init.js'
 import PolicyCheck from './policy/check.js'
 import RouterCheck from './router/check.js'
 import RouterServe from './router/serve.js'
@@ -13,6 +14,7 @@ import Validate from './validate.js'
  * command module imports its service inside run(), so only the command that runs pays for it.
  */
 export const COMMANDS = {
+  init: Init,
   build: Build,
   demo: Demo,
   doctor: Doctor,

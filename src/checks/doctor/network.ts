@@ -132,7 +132,7 @@ function describeCertificate(certificate: PeerCertificate): string {
 export function startTls(socket: Socket, servername: string, extraCa: string | undefined, timeoutMs: number): Promise<{socket: TLSSocket; info: TlsInfo}> {
   return new Promise((resolve, reject) => {
     const ca = extraCa ? [...rootCertificates, extraCa] : undefined
-    const tlsSocket = tlsConnect({socket, servername: isIP(servername) ? undefined : servername, ca, rejectUnauthorized: true, ALPNProtocols: ['http/1.1']})
+    const tlsSocket = tlsConnect({socket, host: servername, servername: isIP(servername) ? undefined : servername, ca, rejectUnauthorized: true, ALPNProtocols: ['http/1.1']})
     const timer = setTimeout(() => {
       tlsSocket.destroy()
       reject(new ProbeError(`TLS handshake with ${servername} timed out after ${timeoutMs} ms`, 'ETIMEDOUT'))
@@ -183,7 +183,6 @@ export async function sendRequest(url: URL, init: {method: string; headers: Reco
           port: url.port,
           path: url.pathname + url.search,
           headers: {host: url.host, ...init.headers, ...(init.body ? {'content-length': String(Buffer.byteLength(init.body))} : {})},
-          agent: false,
         },
         (response: IncomingMessage) => {
           let body = ''
