@@ -1,9 +1,10 @@
 import type {FleetConfig, TargetOs} from '../config/types.js'
-import {MACOS_PREFERENCE_DOMAIN, MANAGED_DROP_IN_DIR, MANAGED_SETTINGS_FILE, WINDOWS_POLICY_KEY, WINDOWS_POLICY_VALUE} from '../platform/facts.js'
+import {MACOS_PREFERENCE_DOMAIN, MANAGED_DROP_IN_DIR, MANAGED_SETTINGS_FILE} from '../platform/facts.js'
 import {linuxArtifactNames} from './linux/build.js'
 import {linuxDropInPath} from './posix/scripts.js'
 import {sharePath} from './linux/package.js'
 import type {Artifact} from './types.js'
+import {windowsReadmeSections} from './windows/readme.js'
 
 /**
  * The README.md of one target folder: what each file is and, step by step, how an admin deploys it.
@@ -173,50 +174,7 @@ function linuxSections(config: FleetConfig): string[] {
 }
 
 function windowsSections(config: FleetConfig, artifacts: readonly Artifact[]): string[] {
-  const install = fileNamed(artifacts, /(^|\/)install[^/]*\.ps1$/i, 'the install script')
-  const uninstall = fileNamed(artifacts, /(^|\/)uninstall[^/]*\.ps1$/i, 'the uninstall script')
-  const detect = fileNamed(artifacts, /(^|\/)detect[^/]*\.ps1$/i, 'the detection script')
-  const remediate = fileNamed(artifacts, /(^|\/)remediat[^/]*\.ps1$/i, 'the remediation script')
-  return [
-    '## What goes where',
-    '',
-    `- ${install} runs as SYSTEM: it installs the auth helper at \`${config.helper.installPath.windows}\``,
-    config.settings.scope === 'managed'
-      ? `  and writes the managed settings to the registry policy \`HKLM\\${WINDOWS_POLICY_KEY}\` value \`${WINDOWS_POLICY_VALUE}\`.`
-      : "  and merges the settings into each user's `%USERPROFILE%\\.claude\\settings.json`.",
-    `- ${detect} and ${remediate} are an Intune Remediations pair that finds and repairs drift.`,
-    `- ${uninstall} removes what the install script added.`,
-    '',
-    'The scripts are ASCII-only, so Windows PowerShell 5.1 reads them correctly without a BOM.',
-    '',
-    '## Microsoft Intune',
-    '',
-    `1. Devices > Scripts and remediations > Platform scripts > Add (Windows 10 and later): upload`,
-    `   ${install}; Run this script using the logged on credentials: No; Enforce script signature`,
-    '   check: No (Yes if you sign it); Run script in 64 bit PowerShell Host: Yes; assign device groups.',
-    `2. Devices > Scripts and remediations > Remediations > Create: detection script ${detect},`,
-    `   remediation script ${remediate}, run as the logged-on user: No, 64-bit: Yes, schedule Daily;`,
-    '   assign the same groups.',
-    `3. To roll back: unassign both and deploy ${uninstall} as a platform script.`,
-    '',
-    '## Group Policy',
-    '',
-    `1. Copy ${install} and ${uninstall} to a share every computer can read, such as the`,
-    '   domain\'s `NETLOGON` share.',
-    '2. Group Policy Management: create a GPO, edit it, open Computer Configuration > Policies >',
-    '   Windows Settings > Scripts (Startup/Shutdown) > Startup > PowerShell Scripts, and add the',
-    '   install script by its UNC path.',
-    '3. Link the GPO to the organizational units of the developer machines; the script runs at the',
-    '   next restart (`gpupdate /force` then restart to test one machine).',
-    '4. To roll back: replace the startup script with the uninstall script, then unlink the GPO after',
-    '   the machines have restarted.',
-    '',
-    '## Check a machine',
-    '',
-    `Run \`reg query "HKLM\\${WINDOWS_POLICY_KEY}" /v ${WINDOWS_POLICY_VALUE}\` (managed scope), check the helper`,
-    'file exists, and run `claude` once as a user: it prints a sign-in code on the first request.',
-    '',
-  ]
+  return windowsReadmeSections(config, artifacts)
 }
 
 function oneLine(text: string): string {
