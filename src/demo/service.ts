@@ -140,7 +140,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await router.close()
     router = undefined
     if (!options.keep) rmSync(workDir, {recursive: true, force: true})
-    report('Clean-up', options.keep ? [`Kept everything in ${workDir}`, `Try: HOME=${paths.home} sh ${install.helperPath} status`] : [`Stopped the router and removed ${workDir}.`])
+    const statusCommand = os === 'windows' ? `powershell -File "${install.helperPath}" status (with USERPROFILE=${paths.home})` : `HOME=${paths.home} sh ${install.helperPath} status`
+    report('Clean-up', options.keep ? [`Kept everything in ${workDir}`, `Try: ${statusCommand}`] : [`Stopped the router and removed ${workDir}.`])
 
     const {token: _token, ...signInSummary} = signIn
     return {

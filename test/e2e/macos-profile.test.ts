@@ -8,7 +8,7 @@ import {describe, expect, it} from 'vitest'
 import {buildMacosArtifacts} from '../../src/artifacts/macos/build.js'
 import {loadFleetConfig} from '../../src/config/load.js'
 import {MANAGED_SETTINGS_FILE} from '../../src/platform/facts.js'
-import {canOverlayInNamespace, cliBuild, describeRun, EXAMPLES, localConfig, overlayWrapper, runClaude, startRouterProcess, step, withScratch, writeSettings} from '../support/e2e.js'
+import {canOverlayInNamespace, cliBuild, describeRun, EXAMPLES, localConfig, overlayWrapper, runClaude, startRouterProcess, step, withScratch, writeSettings, E2E_TIMEOUT_MS} from '../support/e2e.js'
 
 const example = loadFleetConfig(join(EXAMPLES, 'surepath.fleet.jsonc'))
 const namespaces = canOverlayInNamespace()
@@ -103,5 +103,5 @@ describe('macOS profile path with the real Claude Code', () => {
         await router.stop()
       }
     })
-  })
+  }, E2E_TIMEOUT_MS)
 })

@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest'
 
 import {buildWindowsArtifacts} from '../../src/artifacts/windows/build.js'
 import {loadFleetConfig} from '../../src/config/load.js'
-import {cliBuild, describeRun, EXAMPLES, localConfig, runClaude, startRouterProcess, step, withScratch, writeSettings} from '../support/e2e.js'
+import {cliBuild, describeRun, EXAMPLES, localConfig, runClaude, startRouterProcess, step, withScratch, writeSettings, E2E_TIMEOUT_MS} from '../support/e2e.js'
 import {PWSH} from '../support/helper-sandbox.js'
 
 const example = loadFleetConfig(join(EXAMPLES, 'surepath.fleet.jsonc'))
@@ -78,5 +78,5 @@ describe('Windows install.ps1 path with the real Claude Code', () => {
         await router.stop()
       }
     })
-  })
+  }, E2E_TIMEOUT_MS)
 })

@@ -223,3 +223,6 @@ export function overlayWrapper(scratchRoot: string, folders: string[]): string[]
   const mounts = folders.map((folder) => `mount -t overlay overlay -o lowerdir=${scratchRoot}${folder}:${folder} ${folder}`).join(' && ')
   return ['unshare', '-Urm', 'sh', '-c', `${mounts} && exec "$@"`, 'sh']
 }
+
+/** Time limit of one end-to-end test: several claude runs, each a few seconds, on a busy CI machine. */
+export const E2E_TIMEOUT_MS = 240_000
