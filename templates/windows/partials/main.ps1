@@ -195,16 +195,17 @@ function Invoke-CcfUserTarget {
 # Adding a second source would silently switch off the admin's existing one.
 function Get-CcfManagedSource {
     param($Identity)
-    $hklmKey = 'HKEY_LOCAL_MACHINE\' + $CcfPolicyKey
-    if ($null -ne (Get-CcfRegistryValue $hklmKey $CcfPolicyValueName)) { return @{ Kind = 'hklm'; Keys = @($hklmKey) } }
-
+    # $env:ProgramW6432 is the 64-bit Program Files folder even in a 32-bit host.
     $programFiles = $env:ProgramW6432
     if (-not $programFiles) { $programFiles = $env:ProgramFiles }
     $managedFile = Join-CcfPath $programFiles $CcfManagedFile
     $dropInFolder = Join-CcfPath $programFiles $CcfManagedDropInFolder
     $dropIn = Join-CcfPath $dropInFolder ($CcfPackageName + '.json')
     $others = @((Get-CcfJsonFileNames $dropInFolder) | Where-Object { $_ -ne ($CcfPackageName + '.json') })
-    $source = @{ Kind = 'none'; DropIn = $dropIn; ManagedFile = $managedFile; DropInFolder = $dropInFolder; Others = $others }
+    $source = @{ Kind = 'none'; Keys = @(); DropIn = $dropIn; ManagedFile = $managedFile; DropInFolder = $dropInFolder; Others = $others }
+
+    $hklmKey = 'HKEY_LOCAL_MACHINE\' + $CcfPolicyKey
+    if ($null -ne (Get-CcfRegistryValue $hklmKey $CcfPolicyValueName)) { $source.Kind = 'hklm'; $source.Keys = @($hklmKey); return $source }
     if ((Test-CcfFile $managedFile) -or $others.Count -gt 0 -or (Test-CcfFile $dropIn)) { $source.Kind = 'file'; return $source }
 
     $hkcuKeys = @()
@@ -218,7 +219,7 @@ function Get-CcfManagedSource {
         $key = 'HKEY_CURRENT_USER\' + $CcfPolicyKey
         if ($null -ne (Get-CcfRegistryValue $key $CcfPolicyValueName)) { $hkcuKeys += $key }
     }
-    if ($hkcuKeys.Count -gt 0) { return @{ Kind = 'hkcu'; Keys = $hkcuKeys } }
+    if ($hkcuKeys.Count -gt 0) { $source.Kind = 'hkcu'; $source.Keys = $hkcuKeys }
     return $source
 }
 
@@ -253,7 +254,7 @@ function Invoke-CcfManaged {
     Write-CcfLog 'INFO' ('managed source: ' + $source.Kind)
 
     if ($Run.Action -eq 'uninstall') {
-        if ($null -ne $source.DropIn -and (Remove-CcfFile $source.DropIn)) { Add-CcfOutcome $Run $true ($source.DropIn + ': removed') }
+        if (Remove-CcfFile $source.DropIn) { Add-CcfOutcome $Run $true ($source.DropIn + ': removed') }
         $keys = @('HKEY_LOCAL_MACHINE\' + $CcfPolicyKey)
         if ($source.Kind -eq 'hkcu') { $keys += $source.Keys }
         foreach ($key in $keys) {
