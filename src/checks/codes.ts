@@ -25,7 +25,7 @@ export const FINDING_CODES = {
     severity: 'error',
     title: 'The fleet config fails to load: JSONC syntax, the JSON Schema, or a rule the loader enforces (https URLs, OAuth endpoints, env names ccfleet owns).',
     why: 'Every ccfleet command that reads the config stops at this error.',
-    fix: 'Fix the key named in the message; `ccfleet init` and examples/ show a valid config.',
+    fix: 'Fix the key named in the message; examples/minimal.fleet.jsonc shows the smallest valid config.',
   },
   'CCF-CONFIG-002': {
     severity: 'error',
@@ -43,7 +43,7 @@ export const FINDING_CODES = {
     severity: 'warning',
     title: 'A POSIX helper install path contains a space or a shell character.',
     why: 'ccfleet quotes it in apiKeyHelper, but hand-edited settings and scripts that copy the path often do not, and /bin/sh then fails with "not found".',
-    fix: 'Prefer a path without spaces, such as /usr/local/libexec/ccfleet/auth-helper.sh.',
+    fix: 'Prefer a path without spaces, such as the defaults /usr/libexec/ccfleet/auth-helper.sh (Linux) and /usr/local/libexec/ccfleet/auth-helper.sh (macOS).',
   },
   'CCF-CONFIG-005': {
     severity: 'warning',

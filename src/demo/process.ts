@@ -13,6 +13,8 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv
   cwd?: string
   timeoutMs: number
+  /** Pass the arguments to the Windows command line as they are (for `cmd /d /s /c "..."`). */
+  windowsVerbatimArguments?: boolean
 }
 
 /**
@@ -22,7 +24,7 @@ export interface RunOptions {
  */
 export function runProcess(command: string, args: readonly string[], options: RunOptions): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {env: options.env, cwd: options.cwd, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true})
+    const child = spawn(command, args, {env: options.env, cwd: options.cwd, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, windowsVerbatimArguments: options.windowsVerbatimArguments})
     let stdout = ''
     let stderr = ''
     let timedOut = false

@@ -206,8 +206,10 @@ interface SignIn {
 
 /** Runs the installed `apiKeyHelper` command through the shell Claude Code uses on this OS. */
 async function signInWithHelper(os: TargetOs, config: FleetConfig, install: DemoInstall, router: RunningRouter, home: string, cwd: string): Promise<SignIn> {
-  const [shell, args] = os === 'windows' ? ['cmd.exe', ['/d', '/c', install.apiKeyHelper]] : ['/bin/sh', ['-c', install.apiKeyHelper]]
-  const run = await runProcess(shell, args, {env: cleanEnv(home, install.env), cwd, timeoutMs: 60_000})
+  // cmd.exe takes the whole command line after /c as it is, so Node must not quote it again.
+  // NOTE: the Windows branch has not been run on Windows; the tests run the Linux and macOS paths.
+  const [shell, args] = os === 'windows' ? ['cmd.exe', ['/d', '/s', '/c', `"${install.apiKeyHelper}"`]] : ['/bin/sh', ['-c', install.apiKeyHelper]]
+  const run = await runProcess(shell, args, {env: cleanEnv(home, install.env), cwd, timeoutMs: 60_000, windowsVerbatimArguments: os === 'windows'})
   const token = run.stdout.replace(/\r?\n$/, '')
   if (run.code !== 0 || run.timedOut || !/^[!-~]+$/.test(token)) {
     let why = `exited with ${run.code ?? run.signal}`

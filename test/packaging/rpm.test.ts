@@ -20,7 +20,7 @@ function rpmFor(config: FleetConfig, version?: string): string {
   return tempFile(linuxArtifactNames(config).rpm.replace(config.package.version, spec.version), buildRpm(spec))
 }
 
-/** A scratch root with the system folders a real machine has, and its own rpm database. */
+/** Creates a scratch root with the system folders a real machine has and its own rpm database. */
 function scratchRoot(): {root: string; rpm: (...args: string[]) => string; tree: () => string[]} {
   const root = tempFolder('ccfleet-rpm-root-')
   for (const folder of ['etc', 'usr/libexec', 'usr/share/doc', 'var/lib/rpm']) mkdirSync(join(root, folder), {recursive: true})
@@ -152,6 +152,19 @@ describe('.rpm package', () => {
     const {root, rpm} = scratchRoot()
     rpm('-i', '--nodeps', path)
     expect(JSON.parse(readFileSync(join(root, linuxDropInPath(config)), 'utf8'))).toEqual(managedSettingsDocument(config, 'linux', config.helper.installPath.linux))
+  })
+
+  it('installs a helper path with spaces and unicode', () => {
+    const helperPath = '/opt/Example Corp/libexec/auth helper ü.sh'
+    const config = fixtureConfig({helper: {installPath: {linux: helperPath}}})
+    const {root, rpm, tree} = scratchRoot()
+    mkdirSync(join(root, 'opt'))
+    const before = tree()
+    rpm('-i', '--nodeps', rpmFor(config))
+    expect(statSync(join(root, helperPath)).mode & 0o7777).toBe(0o755)
+    rpm('-V', '--nodeps', config.package.name)
+    rpm('-e', '--nodeps', config.package.name)
+    expect(tree()).toEqual(before)
   })
 
   it('carries scriptlets run by /bin/sh', () => {

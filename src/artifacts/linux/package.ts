@@ -17,7 +17,7 @@ export function sharePath(config: FleetConfig): string {
 }
 
 /**
- * The contents of the .deb and the .rpm. Managed scope: the auth helper plus a managed settings
+ * Lists the contents of the .deb and the .rpm. Managed scope: the auth helper plus a managed settings
  * drop-in, so an existing managed-settings.json is never touched. User scope: a package cannot
  * edit the settings in users' homes, so it installs the helper plus, below /usr/share/<package>,
  * the settings snippet and the install script each user runs with `--user`.
@@ -68,7 +68,7 @@ function jsonFile(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8')
 }
 
-/** One line under 80 characters: with the organization's name when it fits. */
+/** Returns the synopsis, one line under 80 characters, with the organization's name when it fits. */
 function packageSummary(config: FleetConfig): string {
   const withName = `Claude Code auth helper and settings for ${config.organization.name.replace(/\s+/g, ' ').trim()}`
   return withName.length <= 79 ? withName : 'Claude Code auth helper and settings for the model router'
@@ -111,7 +111,7 @@ function debianCopyright(config: FleetConfig, mtime: number): string {
   ].join('\n')
 }
 
-/** A one-entry Debian changelog (deb-changelog(5)) dated by the build timestamp. */
+/** Writes a one-entry Debian changelog (deb-changelog(5)) dated by the build timestamp. */
 function debianChangelog(config: FleetConfig, mtime: number): string {
   return [
     `${config.package.name} (${config.package.version}) unstable; urgency=medium`,

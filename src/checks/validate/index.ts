@@ -17,7 +17,7 @@ export interface ValidateOptions {
   strict?: boolean
 }
 
-/** What a checker returns for one input: findings, plus the codes it evaluated. */
+/** Result of one checker: its findings, and the files it found inside (archive or folder members). */
 export interface CheckOutcome {
   findings: Finding[]
   /** Extra files found inside (folder members, archive members), each with its own kind. */
