@@ -19,6 +19,11 @@ export interface ArchiveEntry {
   bytes: Buffer
 }
 
+/** tar typeflags; '7' is a contiguous file, read as a regular file. */
+const TAR_TYPES: Record<string, ArchiveEntry['type']> = {'0': 'file', '7': 'file', '5': 'directory', '2': 'symlink', '1': 'hardlink'}
+/** st_mode file-type bits. */
+const CPIO_TYPES: Record<number, ArchiveEntry['type']> = {0o100000: 'file', 0o040000: 'directory', 0o120000: 'symlink'}
+
 export interface ArMember {
   name: string
   mode: number
@@ -92,7 +97,7 @@ export function readTar(bytes: Buffer): ArchiveEntry[] {
     const name = cString(header.subarray(0, 100))
     const path = pax.path ?? longName ?? (prefix ? `${prefix}/${name}` : name)
     const linkTarget = pax.linkpath ?? longLink ?? cString(header.subarray(157, 257))
-    const type = typeflag === '0' || typeflag === '7' ? 'file' : typeflag === '5' ? 'directory' : typeflag === '2' ? 'symlink' : typeflag === '1' ? 'hardlink' : 'other'
+    const type = TAR_TYPES[typeflag] ?? 'other'
     entries.push({
       path,
       mode: octal(header, 100, 8),
@@ -136,7 +141,7 @@ export function readCpio(bytes: Buffer): ArchiveEntry[] {
       mode,
       uid: field(2),
       gid: field(3),
-      type: format === 0o100000 ? 'file' : format === 0o040000 ? 'directory' : format === 0o120000 ? 'symlink' : 'other',
+      type: CPIO_TYPES[format] ?? 'other',
       bytes: bytes.subarray(dataStart, dataStart + size),
     })
   }

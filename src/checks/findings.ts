@@ -18,7 +18,7 @@ export interface Finding {
   /** Key path (`env.ANTHROPIC_BASE_URL`) or `line:column`; empty when the finding is about the whole file. */
   location: string
   message: string
-  /** What to do about it. */
+  /** Next step that removes the finding. */
   fix: string
 }
 
@@ -63,7 +63,7 @@ export const VALIDATE_EXIT = {
   warningsOnly: 3,
 } as const
 
-/** The exit code for a set of findings; `strict` turns warnings into failures. */
+/** Returns the exit code for a set of findings; `strict` turns warnings into failures. */
 export function validateExitCode(findings: readonly Finding[], strict: boolean): number {
   const counts = countFindings(findings)
   if (counts.error > 0) return VALIDATE_EXIT.errors

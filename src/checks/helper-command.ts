@@ -1,4 +1,5 @@
 import type {TargetOs} from '../config/types.js'
+import {shQuote} from '../platform/facts.js'
 import {splitShellWords} from './shell-words.js'
 
 /**
@@ -12,10 +13,12 @@ export interface HelperCommandProblem {
   message: string
   /** Set when the problem is weaker than the code's default severity. */
   severity?: 'warning'
+  /** A corrected command, when one can be derived. */
+  suggestion?: string
 }
 
 export interface HelperCommandInfo {
-  /** The program path as the shell will see it after quote removal, when it can be told. */
+  /** The program path after quote removal, when the command has one. */
   program?: string
   /** For the Windows PowerShell form, the script after -File. */
   script?: string
@@ -49,9 +52,12 @@ function inspectPosix(command: string): HelperCommandInfo {
   // A path cut at a space leaves a later word that continues the path: "Doe/.claude/auth-helper.sh".
   const continuation = rest.find((word) => !word.quotedStart && word.text.includes('/') && !/^[-/.~$]/.test(word.text))
   if (first.text.startsWith('/') && continuation) {
+    // Without arguments after the path, the whole command is the path, and quoting it is the fix.
+    const wholePath = !command.includes("'") && !command.includes('"') && !/\s-/.test(command) ? command.trim() : undefined
     problems.push({
       code: 'CCF-SETTINGS-006',
       message: `apiKeyHelper ${JSON.stringify(command)} contains an unquoted path with a space: /bin/sh runs "${first.text}" and fails with "not found"`,
+      suggestion: wholePath ? shQuote(wholePath) : undefined,
     })
   }
 
@@ -63,7 +69,8 @@ function inspectPosix(command: string): HelperCommandInfo {
     problems.push({code: 'CCF-SETTINGS-006', message: `apiKeyHelper ${JSON.stringify(command)} quotes a path starting with ~: /bin/sh expands ~ only outside quotes, so the file is not found`})
   }
 
-  if (/^[A-Za-z]:\\/.test(first.text) || /\.ps1$/i.test(first.text)) {
+  const windowsCommand = /^[A-Za-z]:\\/.test(first.text) || /^(powershell|pwsh)(\.exe)?$/i.test(first.text) || split.words.some((word) => /\.ps1$/i.test(word.text))
+  if (windowsCommand) {
     problems.push({code: 'CCF-SETTINGS-006', message: `apiKeyHelper ${JSON.stringify(command)} is a Windows command, but this settings file is checked for macOS or Linux`})
   }
 

@@ -8,12 +8,12 @@ export default class Doctor extends BaseCommand {
 
   static override description = `Reads what Claude Code would read on this OS and checks it step by step, with a fix for each failure:
 
-  settings     every source and its precedence (user, project, local, --settings, managed file and drop-ins, macOS managed preferences, Windows policy), the managed source in force, the effective apiKeyHelper and env with the file each value comes from, files Claude Code ignores (comments, trailing commas, invalid JSON) and BOMs
-  environment  variables that override the helper (ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, CLAUDE_CODE_USE_*), ANTHROPIC_BASE_URL in the shell, proxy variables, NODE_EXTRA_CA_CERTS
-  helper       the file (exists, executable, shebang, LF line ends) and a run with a time limit that must print one token line; the token is never shown, only its length and, for a JWT, its subject and expiry
-  token cache  mode 0600 in a 0700 folder, readable, access and refresh token expiry
-  router       DNS, TCP, TLS (through HTTPS_PROXY when set), an authenticated count_tokens request, and each pinned model
-  Claude Code  installed, version
+- Settings: every source and its precedence (user, project, local, --settings, managed file and drop-ins, macOS managed preferences, Windows policy), the managed source in force, the effective apiKeyHelper and env with the file each value comes from, files Claude Code ignores (comments, trailing commas, invalid JSON) and BOMs.
+- Environment: variables that override the helper (ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, CLAUDE_CODE_USE_*), ANTHROPIC_BASE_URL in the shell, proxy variables, NODE_EXTRA_CA_CERTS.
+- Helper: the file (exists, executable, shebang, LF line ends) and a run with a time limit that must print one token line. The token is never shown, only its length and, for a JWT, its subject and expiry.
+- Token cache: mode 0600 in a 0700 folder, readable, access and refresh token expiry.
+- Router: DNS, TCP, TLS (through HTTPS_PROXY when set), an authenticated count_tokens request, and each pinned model.
+- Claude Code: installed, version.
 
 Every network step and the helper run stop after --timeout, so doctor finishes in a few seconds even when the router is down. Use --home, --project, --settings and --managed-root to check a copy collected from another machine.
 

@@ -8,12 +8,13 @@ export default class Validate extends BaseCommand {
 
   static override description = `Detects the kind of each file and checks it; a folder is searched for files it recognizes, and a folder with manifest.json is checked against it.
 
-  fleet config (.jsonc)        schema, routing policy, URLs, helper install paths
-  settings file (.json)        strict JSON, BOM, apiKeyHelper quoting, base URL, env types, variables that override the helper, forceLogin keys, deprecated variables, model pins (with --config)
-  .mobileconfig, .plist        structure, identifiers, UUIDs, value types, the com.anthropic.claudecode domain
-  .sh, .ps1                    shebang, CRLF, sh -n, shellcheck (when installed), ASCII, PowerShell 5.1, values embedded from --config
-  .deb, .rpm, .tar.gz          structure, metadata, digests, modes and owners, expected files
-  dist folder                  files missing from, extra to or changed since manifest.json
+- fleet config (.jsonc): schema, routing policy, URLs, helper install paths.
+- Claude Code settings file (.json): strict JSON, BOM, apiKeyHelper quoting, base URL, env value types, variables that override the helper, forceLogin keys, deprecated variables, model pins (with --config).
+- .mobileconfig and .plist: structure, identifiers, UUIDs, value types, the com.anthropic.claudecode domain.
+- .sh and .ps1: shebang, CRLF, sh -n, shellcheck (when installed), ASCII, Windows PowerShell 5.1, values embedded from --config.
+- .deb, .rpm, .tar.gz: structure, metadata, digests, modes and owners, expected files; settings and scripts inside are checked too.
+- .reg (Windows policy): the regedit header, the HKLM or HKCU policy key, and the settings JSON in its Settings value.
+- dist folder: files missing from, extra to or changed since manifest.json.
 
 Every finding has a stable code (CCF-...), a severity, the file, a key path or line:column, a message and a fix. docs/checks.md explains each code.
 

@@ -216,6 +216,17 @@ describe('doctor and the helper', () => {
     expectFailWithFix(report, 'CCF-DOCTOR-004', /unquoted path with a space/)
   })
 
+  it('suggests the quoted path and finds the cut helper', async () => {
+    const home = tempFolder('ccfleet doctor ')
+    const helper = put(home, 'My Tools/helper.sh', `#!/bin/sh\necho '${token}'\n`, 0o755)
+    const {options} = fakeHome(router.url, {apiKeyHelper: helper})
+    const report = await runDoctor(options)
+    expectFailWithFix(report, 'CCF-DOCTOR-004', /unquoted path with a space/)
+    expect(find(report, 'CCF-DOCTOR-004')[0].fix).toContain(JSON.stringify(`'${helper}'`))
+    expectFailWithFix(report, 'CCF-DOCTOR-009', new RegExp(`the helper itself is ${helper.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
+    expect(status(report, 'CCF-DOCTOR-010')).toEqual(['skip'])
+  })
+
   it('finds a quoted helper path with a space', async () => {
     const home = tempFolder('ccfleet doctor home with spaces ')
     const {options} = fakeHome(router.url)
@@ -234,6 +245,20 @@ describe('doctor and settings sources', () => {
     const report = await runDoctor(options)
     expectFailWithFix(report, 'CCF-DOCTOR-003', /comment at 2:3/)
     expect(status(report, 'CCF-DOCTOR-004')).toEqual(['fail'])
+  })
+
+  it('names an ignored file that sets the helper', async () => {
+    const {options, home} = fakeHome(router.url)
+    put(home, '.claude/settings.json', `{"apiKeyHelper": "/bin/true", "env": {"ANTHROPIC_BASE_URL": "https://r.example.com"},}`)
+    const report = await runDoctor(options)
+    expect(find(report, 'CCF-DOCTOR-004')[0].message).toContain(`${join(home, '.claude', 'settings.json')} sets it but is ignored`)
+    expect(find(report, 'CCF-DOCTOR-005')[0].message).toContain('sets it but is ignored')
+  })
+
+  it('lists the home settings once when the project is the home', async () => {
+    const {options, home} = fakeHome(router.url)
+    const report = await runDoctor({...options, project: home})
+    expect(report.sources.filter((source) => source.present).map((source) => source.kind)).toEqual(['user'])
   })
 
   it('reports a trailing comma and invalid JSON', async () => {

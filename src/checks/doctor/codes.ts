@@ -1,6 +1,6 @@
 /**
  * The doctor checks, by code. docs/checks.md and docs/troubleshooting.md are generated from this
- * table (`node scripts/checks-doc.mjs`); the symptom is what a developer sees in Claude Code.
+ * table (`node scripts/checks-doc.mjs`); the symptom is the error or behaviour a developer notices in Claude Code.
  */
 export interface DoctorCodeInfo {
   title: string
@@ -68,7 +68,7 @@ export const DOCTOR_CODES = {
     title: 'The auth helper prints exactly one token line',
     symptom: '"apiKeyHelper did not return a valid value", or Claude Code hangs at start.',
     why: 'Claude Code uses the helper\'s stdout as the token: one line of printable ASCII, at most 16,384 characters, exit 0; from 2.1.227 any extra line fails it.',
-    fix: 'Run the helper in a terminal (`sh HELPER login` for the ccfleet helper) to sign in; send any other output to stderr.',
+    fix: 'Run the helper in a terminal with its login mode (`auth-helper.sh login` for the ccfleet helper) to sign in; send any other output to stderr.',
   },
   'CCF-DOCTOR-011': {
     title: 'The token cache is private and current',

@@ -165,7 +165,8 @@ export function inspectTokenOutput(stdout: Buffer): TokenShape & {token: string}
   else if (lines.length > 1) problems.push(`printed ${lines.length} lines on stdout; Claude Code 2.1.227+ rejects anything but the token line (send other output to stderr)`)
 
   const token = lines[0] ?? ''
-  if (token && !/^[\x21-\x7e]+$/.test(token)) problems.push('the token line contains spaces, control characters or non-ASCII bytes')
+  // With several lines the first one is not known to be the token, so its content is not judged.
+  if (token && lines.length === 1 && !/^[\x21-\x7e]+$/.test(token)) problems.push('the token line contains spaces, control characters or non-ASCII bytes')
   if (token.length > HELPER_OUTPUT_MAX_CHARS) problems.push(`the token line is ${token.length} characters long; the limit is ${HELPER_OUTPUT_MAX_CHARS}`)
   return {problems, length: token.length, jwt: decodeJwt(token), token}
 }

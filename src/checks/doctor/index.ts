@@ -1,16 +1,18 @@
+import {existsSync} from 'node:fs'
+
 import {currentOs} from '../../platform/facts.js'
 import {check} from './check.js'
 import {claudeCodeCheck} from './claude.js'
 import {helperScriptPath, inspectHelperFile, inspectTokenOutput, runHelper} from './helper.js'
 import {routerChecks} from './router.js'
 import {effectiveEnvironment, settingsChecks} from './settings-checks.js'
-import {readSettingsSources, type SettingsView} from './sources.js'
+import {localPath, readSettingsSources, type SettingsView} from './sources.js'
 import {describeExpiry, tokenCacheCheck} from './token-cache.js'
 import type {CheckStatus, DoctorCheck, DoctorOptions, DoctorReport} from './types.js'
 
 const PIN_VARIABLES = ['ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL']
 
-/** Runs every doctor check in order and builds the report. Never throws for a failed check. */
+/** Runs every doctor check in order and builds the report; a failed check is a report entry, not an exception. */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const started = Date.now()
   const view = readSettingsSources(options)
@@ -23,7 +25,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 
   const baseUrl = typeof view.effective.env.ANTHROPIC_BASE_URL?.value === 'string' ? (view.effective.env.ANTHROPIC_BASE_URL.value as string) : options.env.ANTHROPIC_BASE_URL
   const pinned = PIN_VARIABLES.map((name) => env[name]).filter((value): value is string => typeof value === 'string' && value !== '' && !/^(opus|sonnet|haiku|default|opusplan)(\[1m\])?$/i.test(value))
-  const models = [...new Set(pinned.length > 0 ? pinned : options.config ? Object.values(options.config.settings.modelPins) : [])]
+  // Without pins in settings, the config's pins say what the fleet expects.
+  let models = pinned
+  if (models.length === 0 && options.config) models = Object.values(options.config.settings.modelPins)
+  models = [...new Set(models)]
   checks.push(...(await routerChecks({baseUrl, env, token: helper.token, models, config: options.config, timeoutMs: options.timeoutMs})))
 
   checks.push(claudeCodeCheck(env, Math.max(options.timeoutMs, 5000)))
@@ -65,6 +70,10 @@ async function helperChecks(view: SettingsView, options: DoctorOptions, env: Nod
   let fileOk = true
   if (!script.path) {
     checks.push(check('CCF-DOCTOR-009', 'info', `cannot tell which file ${JSON.stringify(command)} runs`))
+  } else if (options.os !== 'windows' && !existsSync(localPath(script.path)) && command.trim() !== script.path && existsSync(localPath(command.trim()))) {
+    // The path was cut at a space: the file exists under the whole command string.
+    fileOk = false
+    checks.push(check('CCF-DOCTOR-009', 'fail', `/bin/sh looks for ${script.path} because apiKeyHelper is not quoted; the helper itself is ${command.trim()}`, {file: command.trim(), fix: 'Quote apiKeyHelper as the apiKeyHelper check above says.'}))
   } else {
     const problems = inspectHelperFile(script.path, options.os, script.viaInterpreter)
     fileOk = !problems.some((problem) => problem.status === 'fail')
@@ -90,20 +99,22 @@ async function helperChecks(view: SettingsView, options: DoctorOptions, env: Nod
   const runEnv: NodeJS.ProcessEnv = {...env, HOME: options.home, CLAUDE_CODE_ENTRYPOINT: 'cli'}
   if (options.os === 'windows') runEnv.USERPROFILE = options.home
   const run = await runHelper(command, options.os, runEnv, options.timeoutMs)
+  const signIn = script.path ? `Run '${script.path}' login in a terminal to sign in (the ccfleet helper's login mode), then run doctor again.` : 'Run the helper in a terminal to sign in, then run doctor again.'
   const output = inspectTokenOutput(run.stdout)
   const stderr = lastLine(run.stderr, output.token)
   if (run.timedOut) {
-    checks.push(check('CCF-DOCTOR-010', 'fail', `the helper did not finish within ${options.timeoutMs} ms and was stopped${stderr ? `; its last stderr line: ${stderr}` : ''} (Claude Code would wait: a device-flow sign-in may be waiting for you)`, {fix: 'Run the helper in a terminal to sign in (the ccfleet helper: `sh HELPER login`), then run doctor again.'}))
+    checks.push(check('CCF-DOCTOR-010', 'fail', `the helper did not finish within ${options.timeoutMs} ms and was stopped${stderr ? `; its last stderr line: ${stderr}` : ''} (Claude Code would wait: a device-flow sign-in may be waiting for you)`, {fix: signIn}))
     return {checks}
   }
 
   if (run.exitCode !== 0) {
-    checks.push(check('CCF-DOCTOR-010', 'fail', `the helper exited with ${run.exitCode ?? run.signal}${stderr ? `: ${stderr}` : ''}`))
+    checks.push(check('CCF-DOCTOR-010', 'fail', `the helper exited with ${run.exitCode ?? run.signal}${stderr ? `: ${stderr}` : ''}`, {fix: `${signIn} If it fails there too, its message says why (network, identity service).`}))
     return {checks}
   }
 
   if (output.problems.length > 0) {
-    checks.push(check('CCF-DOCTOR-010', 'fail', `the helper ${output.problems.join('; ')}`))
+    const fix = output.problems.some((problem) => problem.includes('lines')) ? 'Make the helper print only the token on stdout and everything else on stderr (echo ... >&2).' : signIn
+    checks.push(check('CCF-DOCTOR-010', 'fail', `the helper ${output.problems.join('; ')}`, {fix}))
     return {checks}
   }
 

@@ -17,7 +17,7 @@ export class ProbeError extends Error {
   }
 }
 
-/** The proxy Claude Code would use for a URL: HTTPS_PROXY / HTTP_PROXY unless NO_PROXY matches. */
+/** Returns the proxy Claude Code would use for a URL: HTTPS_PROXY or HTTP_PROXY unless NO_PROXY matches. */
 export function proxyFor(target: URL, env: NodeJS.ProcessEnv): URL | undefined {
   const pick = (...names: string[]) => names.map((name) => env[name]).find((value) => value !== undefined && value !== '')
   const raw = target.protocol === 'https:' ? pick('HTTPS_PROXY', 'https_proxy') : pick('HTTP_PROXY', 'http_proxy')
@@ -99,7 +99,7 @@ async function openTunnel(proxy: URL, target: URL, timeoutMs: number): Promise<S
         if (status === '200') resolve(socket)
         else {
           socket.destroy()
-          reject(new ProbeError(`the proxy ${proxy.host} refused CONNECT ${authority} (${status ? `HTTP ${status}` : 'no HTTP answer'})`, 'EPROXY'))
+          reject(new ProbeError(`the proxy ${proxy.host} rejected CONNECT ${authority} (${status ? `HTTP ${status}` : 'no HTTP response'})`, 'EPROXY'))
         }
       }
 
@@ -170,7 +170,7 @@ export interface HttpAnswer {
   body: string
 }
 
-/** Sends one HTTP/1.1 request over a fresh connection and reads at most 64 KiB of the answer. */
+/** Sends one HTTP/1.1 request over a fresh connection and reads at most 64 KiB of the response. */
 export async function sendRequest(url: URL, init: {method: string; headers: Record<string, string>; body?: string}, proxy: URL | undefined, extraCa: string | undefined, timeoutMs: number): Promise<HttpAnswer> {
   const socket = await openConnection(url, proxy, extraCa, timeoutMs)
   return withTimeout(

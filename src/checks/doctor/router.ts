@@ -112,7 +112,7 @@ export async function routerChecks(input: RouterProbeInput): Promise<DoctorCheck
       return skipRest('skipped: the router did not answer normally')
     }
   } catch (error) {
-    checks.push(check('CCF-DOCTOR-015', 'fail', (error as Error).message, {fix: 'Check that the router is up and answers on this URL.'}))
+    checks.push(check('CCF-DOCTOR-015', 'fail', (error as Error).message, {fix: 'Check that the router is up and responds on this URL.'}))
     return skipRest('skipped: the request failed')
   }
 

@@ -45,20 +45,25 @@ export function settingsChecks(view: SettingsView, options: DoctorOptions): Doct
 
   const helper = view.effective.apiKeyHelper
   if (!helper) {
-    checks.push(check('CCF-DOCTOR-004', 'fail', 'no settings source sets apiKeyHelper'))
+    checks.push(check('CCF-DOCTOR-004', 'fail', `no settings file that Claude Code reads sets apiKeyHelper${ignoredMention(view, (document) => document.apiKeyHelper !== undefined)}`))
   } else if (typeof helper.value !== 'string') {
     checks.push(check('CCF-DOCTOR-004', 'fail', `apiKeyHelper in ${helper.source} is not a string`, {file: helper.source}))
   } else {
     const problems = inspectHelperCommand(helper.value, options.os).problems
     const failing = problems.filter((problem) => problem.severity !== 'warning')
     if (problems.length === 0) checks.push(check('CCF-DOCTOR-004', 'pass', `apiKeyHelper = ${helper.value} (from ${helper.source})`, {file: helper.source}))
-    else checks.push(check('CCF-DOCTOR-004', failing.length > 0 ? 'fail' : 'warn', `${problems.map((problem) => problem.message).join('; ')} (from ${helper.source})`, {file: helper.source}))
+    else {
+      const suggestion = problems.find((problem) => problem.suggestion)?.suggestion
+      const fix = suggestion ? `In ${helper.source}, write "apiKeyHelper": ${JSON.stringify(suggestion)} (the quotes are part of the JSON string).` : undefined
+      checks.push(check('CCF-DOCTOR-004', failing.length > 0 ? 'fail' : 'warn', `${problems.map((problem) => problem.message).join('; ')} (from ${helper.source})`, {file: helper.source, ...(fix ? {fix} : {})}))
+    }
   }
 
   const baseUrl = view.effective.env.ANTHROPIC_BASE_URL
   const shellBaseUrl = shell.ANTHROPIC_BASE_URL
   if (!baseUrl && !shellBaseUrl) {
-    checks.push(check('CCF-DOCTOR-005', 'fail', 'ANTHROPIC_BASE_URL is set neither in settings env nor in the shell: Claude Code talks to api.anthropic.com'))
+    const ignored = ignoredMention(view, (document) => typeof document.env === 'object' && document.env !== null && 'ANTHROPIC_BASE_URL' in document.env)
+    checks.push(check('CCF-DOCTOR-005', 'fail', `ANTHROPIC_BASE_URL is set neither in a settings file that Claude Code reads nor in the shell, so Claude Code talks to api.anthropic.com${ignored}`))
   } else if (!baseUrl) {
     const problem = checkSecureUrl(shellBaseUrl!)
     checks.push(check('CCF-DOCTOR-005', problem ? 'fail' : 'warn', `ANTHROPIC_BASE_URL = ${shellBaseUrl} comes only from the shell${problem ? `: ${problem}` : ': sessions started elsewhere (IDE, launcher) do not get it'}`))
@@ -100,7 +105,14 @@ export function settingsChecks(view: SettingsView, options: DoctorOptions): Doct
   return checks
 }
 
-/** The environment Claude Code runs with: the shell's, with settings env on top (settings win). */
+/** Names the ignored files (invalid JSON) that would set a key, since fixing them is the real fix. */
+function ignoredMention(view: SettingsView, sets: (document: Record<string, unknown>) => boolean): string {
+  const files = view.sources.filter((source) => source.present && !source.used && source.analysis?.value && typeof source.analysis.value === 'object' && sets(source.analysis.value as Record<string, unknown>))
+  if (files.length === 0) return ''
+  return `; ${files.map((source) => source.path).join(' and ')} sets it but is ignored (see the strict JSON check above)`
+}
+
+/** Builds the environment Claude Code runs with: the shell's, with settings env on top, because settings win. */
 export function effectiveEnvironment(view: SettingsView, shell: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...shell}
   for (const [name, entry] of Object.entries(view.effective.env)) env[name] = typeof entry.value === 'string' ? entry.value : String(entry.value)

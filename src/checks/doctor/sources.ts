@@ -1,7 +1,7 @@
 import {spawnSync} from 'node:child_process'
-import {readdirSync, readFileSync} from 'node:fs'
+import {readdirSync, readFileSync, statSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 
 import type {TargetOs} from '../../config/types.js'
 import {
@@ -22,7 +22,7 @@ const require = createRequire(import.meta.url)
 export interface ReadSource extends SettingsSourceInfo {
   document?: Record<string, unknown>
   analysis?: StrictJsonResult
-  /** Why it could not be read, when present but unusable. */
+  /** Reason the source is present but unusable. */
   error?: string
 }
 
@@ -72,9 +72,11 @@ export function readSettingsSources(options: DoctorOptions): SettingsView {
 
   if (options.settingsFile) sources.push(readJsonSource('command-line', options.settingsFile, options.settingsFile))
   const project = options.project ?? process.cwd()
-  sources.push(readJsonSource('local', join(project, '.claude', 'settings.local.json'), join(project, '.claude', 'settings.local.json')))
-  sources.push(readJsonSource('project', join(project, '.claude', 'settings.json'), join(project, '.claude', 'settings.json')))
   const userPath = env.CLAUDE_CONFIG_DIR ? join(env.CLAUDE_CONFIG_DIR, 'settings.json') : userSettingsPath(os, options.home)
+  const projectPath = join(project, '.claude', 'settings.json')
+  sources.push(readJsonSource('local', join(project, '.claude', 'settings.local.json'), join(project, '.claude', 'settings.local.json')))
+  // Started in the home folder, the project settings file is the user settings file: list it once.
+  if (!sameFile(projectPath, localPath(userPath))) sources.push(readJsonSource('project', projectPath, projectPath))
   sources.push(readJsonSource('user', localPath(userPath), userPath))
 
   let precedence = 1
@@ -82,6 +84,17 @@ export function readSettingsSources(options: DoctorOptions): SettingsView {
   for (const source of sources) if (!source.precedence) source.precedence = 0
 
   return {sources, effective: merge(sources), managedInForce: inForce}
+}
+
+function sameFile(left: string, right: string): boolean {
+  if (resolve(left) === resolve(right)) return true
+  try {
+    const a = statSync(left)
+    const b = statSync(right)
+    return a.dev === b.dev && a.ino === b.ino
+  } catch {
+    return false
+  }
 }
 
 function merge(sources: ReadSource[]): SettingsView['effective'] {
@@ -123,6 +136,9 @@ function readJsonSource(kind: string, localFile: string, shownPath: string): Rea
   const value = analysis.value
   const isObject = value !== null && typeof value === 'object' && !Array.isArray(value)
   const used = analysis.strictOk && isObject
+  let error: string | undefined
+  if (!analysis.strictOk) error = 'not strict JSON: Claude Code ignores this file'
+  else if (!isObject) error = 'the top level is not a JSON object'
   return {
     kind,
     path: shownPath,
@@ -131,7 +147,7 @@ function readJsonSource(kind: string, localFile: string, shownPath: string): Rea
     precedence: 0,
     analysis,
     document: isObject ? (value as Record<string, unknown>) : undefined,
-    error: used ? undefined : analysis.strictOk ? 'the top level is not a JSON object' : 'not strict JSON: Claude Code ignores this file',
+    error,
   }
 }
 

@@ -7,7 +7,7 @@ import {decodeJwt} from './helper.js'
 import {localPath} from './sources.js'
 import type {DoctorCheck, DoctorOptions} from './types.js'
 
-/** The token cache path for this OS and home folder. */
+/** Returns the token cache path for this OS and home folder. */
 export function tokenCachePath(options: DoctorOptions): string {
   const configured = options.os === 'windows' ? (options.config?.helper.tokenCache.windows ?? DEFAULT_TOKEN_CACHE.windows) : (options.config?.helper.tokenCache.posix ?? DEFAULT_TOKEN_CACHE.posix)
   return localPath(configured.replace(/^~(?=\/|$)/, options.home).replace(/^%USERPROFILE%/i, options.home).replace(/^\$HOME\b/, options.home))

@@ -7,11 +7,11 @@ export interface DoctorCheck {
   /** Stable code, documented in docs/checks.md and docs/troubleshooting.md. */
   code: string
   status: CheckStatus
-  /** What was checked, for example "Auth helper runs and prints one token line". */
+  /** Name of the check, for example "The auth helper prints exactly one token line". */
   title: string
-  /** What was found. Never contains a token. */
+  /** Result in one sentence. Tokens are never included; credential values are shown by length only. */
   message: string
-  /** What to do, for warn and fail. */
+  /** Next step, for warn and fail. */
   fix?: string
   /** File the finding is about, when there is one. */
   file?: string
@@ -38,7 +38,7 @@ export interface DoctorOptions {
   queryRegistry?: boolean
 }
 
-/** Where a settings value came from. */
+/** A settings value and the file or registry key it came from. */
 export interface SourcedValue {
   value: unknown
   source: string

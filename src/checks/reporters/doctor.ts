@@ -9,7 +9,8 @@ export function formatDoctorReport(report: DoctorReport, style: Style = makeStyl
   const lines = [style.bold(`ccfleet doctor: ${report.os}, home ${report.home}`), '', 'Settings sources (1 = highest precedence):']
   for (const source of report.sources.filter((item) => item.present)) {
     const rank = source.precedence > 0 ? String(source.precedence).padStart(2) : ' -'
-    const state = source.inForce === false ? 'not in force' : source.used ? 'read' : 'IGNORED'
+    let state = source.used ? 'read' : 'IGNORED'
+    if (source.inForce === false) state = 'not in force'
     lines.push(`  ${rank} ${source.kind.padEnd(15)} ${source.path} ${style.dim(`(${state}${source.note ? `; ${source.note}` : ''})`)}`)
   }
 

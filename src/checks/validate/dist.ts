@@ -72,7 +72,7 @@ export function checkDistFolder(folder: string, context: CheckContext = {}): {fi
   return {findings}
 }
 
-/** Every regular file below a folder, as `/`-separated paths relative to it. */
+/** Lists every regular file below a folder, as `/`-separated paths relative to it. */
 function listFiles(folder: string): string[] {
   const files: string[] = []
   const walk = (current: string) => {

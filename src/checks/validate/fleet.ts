@@ -24,7 +24,7 @@ export function checkFleetConfigFile(file: string, displayName = file): FleetChe
   return {findings: checkFleetConfigMeaning(config, displayName), config}
 }
 
-/** One finding per problem the loader lists, located at the key path or line it names. */
+/** Turns each problem the loader lists into a finding at the key path or line it names. */
 function loadErrorFindings(error: CcfleetError, file: string): Finding[] {
   const problems = (error.details?.problems as string[] | undefined) ?? []
   if (problems.length === 0) {

@@ -138,7 +138,15 @@ async function checkRpm(file: string, bytes: Buffer, context: CheckContext): Pro
     return {findings}
   }
 
-  const entries = readCpio(gunzipSync(rpm.payload))
+  // Digest findings above explain a damaged payload better than the gzip error alone, so keep them.
+  let entries: ArchiveEntry[]
+  try {
+    entries = readCpio(gunzipSync(rpm.payload))
+  } catch (error) {
+    findings.push(finding('CCF-PKG-001', file, 'payload', `the payload cannot be read: ${(error as Error).message}`))
+    return {findings}
+  }
+
   const byPath = new Map(entries.map((entry) => ['/' + entry.path.replace(/^\.?\//, ''), entry]))
   const baseNames = (tag(rpm.header, RPMTAG.baseNames) as string[] | undefined) ?? []
   const dirNames = (tag(rpm.header, RPMTAG.dirNames) as string[] | undefined) ?? []

@@ -81,7 +81,8 @@ export function checkSettingsValues(value: unknown, file: string, options: Setti
   const os = options.os ?? (helperCommand && guessHelperOs(helperCommand) === 'windows' ? 'windows' : 'linux')
   if (helperCommand !== undefined) {
     for (const problem of inspectHelperCommand(helperCommand, os).problems) {
-      findings.push(finding(problem.code, file, 'apiKeyHelper', problem.message, problem.severity ? {severity: problem.severity} : {}))
+      const fix = problem.suggestion ? `Write "apiKeyHelper": ${JSON.stringify(problem.suggestion)} (the quotes are part of the JSON string).` : undefined
+      findings.push(finding(problem.code, file, 'apiKeyHelper', problem.message, {...(problem.severity ? {severity: problem.severity} : {}), ...(fix ? {fix} : {})}))
     }
   }
 
