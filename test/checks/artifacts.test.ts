@@ -17,6 +17,7 @@ import {gunzipSync} from 'node:zlib'
  * each kind of damage to a copy is found with the code that names it.
  */
 
+// NOTE: windows is not built here because templates/auth-helper.ps1.hbs is not in the repository yet; add it once it is.
 const TARGETS: TargetOs[] = ['macos', 'linux']
 const built = new Map<string, string>()
 
