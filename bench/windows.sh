@@ -33,8 +33,9 @@ CCFLEET_FAKE_ROOT="$work/run-50-again" "$pwsh" -NoProfile -NonInteractive -File 
 
 out=$(mktemp)
 hyperfine --runs "$runs" --export-markdown "$out" \
-  --command-name 'install.ps1, 0 profiles' --prepare "$(reset 0)" "$(run 0)" \
-  --command-name 'install.ps1, 50 profiles' --prepare "$(reset 50)" "$(run 50)" \
+  --prepare "$(reset 0)" --prepare "$(reset 50)" --prepare true \
+  --command-name 'install.ps1, 0 profiles' "$(run 0)" \
+  --command-name 'install.ps1, 50 profiles' "$(run 50)" \
   --command-name 'install.ps1 again, 50 profiles (unchanged)' "CCFLEET_FAKE_ROOT=$work/run-50-again $pwsh -NoProfile -NonInteractive -File $work/run-50-again/install.ps1" >&2
 cat "$out"
 rm -f "$out"
