@@ -312,6 +312,17 @@ describe('doctor and settings sources', () => {
     expect(report.effective.env.ANTHROPIC_DEFAULT_SONNET_MODEL.source).toBe('/Library/Managed Preferences/com.anthropic.claudecode.plist')
   })
 
+  it('reads a binary managed preferences plist', async () => {
+    const {options} = fakeHome(router.url)
+    const xml = put(tempFolder(), 'prefs.xml', '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict><key>env</key><dict><key>FROM_BINARY</key><string>yes</string></dict></dict></plist>\n')
+    const target = join(options.managedRoot!, 'Library/Managed Preferences/com.anthropic.claudecode.plist')
+    mkdirSync(join(options.managedRoot!, 'Library/Managed Preferences'), {recursive: true})
+    execFileSync('plistutil', ['-i', xml, '-f', 'bin', '-o', target])
+    expect(readFileSync(target).subarray(0, 8).toString('latin1')).toBe('bplist00')
+    const report = await runDoctor({...options, os: 'macos', runHelper: false})
+    expect(report.effective.env.FROM_BINARY).toEqual({value: 'yes', source: '/Library/Managed Preferences/com.anthropic.claudecode.plist'})
+  })
+
   it('reports forceLoginMethod in managed settings', async () => {
     const {options} = fakeHome(router.url)
     put(options.managedRoot!, 'etc/claude-code/managed-settings.json', JSON.stringify({forceLoginOrgUUID: '00000000-0000-0000-0000-000000000000'}))

@@ -172,6 +172,13 @@ function readPlistSource(localFile: string, shownPath: string): ReadSource {
     return {kind: 'mdm-profile', path: shownPath, present: false, used: false, precedence: 0}
   }
 
+  // macOS stores managed preferences as binary plists; plutil (macOS) or plistutil (libplist) converts them.
+  if (text.startsWith('bplist00')) {
+    const converted = binaryPlistToXml(localFile)
+    if (converted === undefined) return {kind: 'mdm-profile', path: shownPath, present: true, used: false, precedence: 0, error: 'binary plist, and neither plutil nor plistutil is available to read it'}
+    text = converted
+  }
+
   try {
     const value = (require('plist') as {parse(xml: string): unknown}).parse(text)
     if (value && typeof value === 'object' && !Array.isArray(value)) {
@@ -208,6 +215,19 @@ function readRegistrySource(kind: 'hklm-policy' | 'hkcu-policy', options: Doctor
     document: isObject ? (value as Record<string, unknown>) : undefined,
     error: analysis.strictOk && isObject ? undefined : 'the Settings value is not a strict JSON object',
   }
+}
+
+function binaryPlistToXml(path: string): string | undefined {
+  const converters: [string, string[]][] = [
+    ['plutil', ['-convert', 'xml1', '-o', '-', path]],
+    ['plistutil', ['-i', path, '-f', 'xml']],
+  ]
+  for (const [program, args] of converters) {
+    const result = spawnSync(program, args, {encoding: 'utf8', timeout: 5000})
+    if (result.status === 0 && result.stdout.includes('<plist')) return result.stdout
+  }
+
+  return undefined
 }
 
 /** Extracts the REG_SZ data of `reg query KEY /v Settings` output. */
