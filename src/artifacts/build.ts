@@ -22,7 +22,6 @@ export interface BuildOptions {
   force?: boolean
   /** Replaces the builders, for tests that inject a failure. */
   builders?: Partial<Record<TargetOs, TargetBuilder>>
-  env?: NodeJS.ProcessEnv
 }
 
 export interface ManifestEntry {
@@ -59,10 +58,10 @@ export const MANIFEST_FILE = 'manifest.json'
  * complete; on any failure the temporary folder is removed and `outDir` is left as it was.
  */
 export async function buildFleet(options: BuildOptions): Promise<BuildResult> {
-  const env = options.env ?? process.env
   const outDir = resolve(options.outDir)
   const targets = normalizeTargets(options.targets ?? TARGET_OSES)
-  const epoch = sourceDateEpoch(env)
+  // Builders read SOURCE_DATE_EPOCH themselves; reading it here first rejects a bad value early.
+  const epoch = sourceDateEpoch()
   checkOutputFolder(outDir, options.force ?? false)
   const config = loadConfig(options.configPath)
 

@@ -1,6 +1,10 @@
 import Build from './build.js'
+import Demo from './demo.js'
 import HelperRender from './helper/render.js'
+import PolicyCheck from './policy/check.js'
+import RouterCheck from './router/check.js'
 import RouterServe from './router/serve.js'
+import SettingsMerge from './settings/merge.js'
 
 /**
  * Every ccfleet command, by id. oclif loads this one module instead of scanning folders; each
@@ -8,6 +12,10 @@ import RouterServe from './router/serve.js'
  */
 export const COMMANDS = {
   build: Build,
+  demo: Demo,
   'helper:render': HelperRender,
+  'policy:check': PolicyCheck,
+  'router:check': RouterCheck,
   'router:serve': RouterServe,
+  'settings:merge': SettingsMerge,
 }

@@ -27,7 +27,7 @@ export function debControl(spec: PackageSpec): string {
     ['Package', spec.name],
     ['Version', spec.version],
     ['Architecture', 'all'],
-    ['Maintainer', spec.maintainer],
+    ['Maintainer', debianContact(spec.maintainer)],
     ['Installed-Size', String(installedKiB)],
     ['Depends', spec.depends.join(', ')],
     ['Section', spec.section],
@@ -101,4 +101,17 @@ function wrap(text: string, width: number): string[] {
 
   if (line) lines.push(line)
   return lines
+}
+
+/**
+ * A `Name <email>` contact as Debian fields and changelogs need it: the name becomes an RFC 822
+ * quoted string when it contains a special character such as `,`, `;`, `@` or `]`, which would
+ * otherwise make dpkg and lintian read it as several or malformed addresses.
+ */
+export function debianContact(contact: string): string {
+  const match = /^(.*\S)\s*<([^<>]+)>$/.exec(contact.trim())
+  if (!match) return contact
+  const [, name, address] = match
+  if (/^"([^"\\]|\\.)*"$/.test(name) || !/[()<>[\]:;@\\,"]/.test(name)) return `${name} <${address}>`
+  return `"${name.replace(/[\\"]/g, (char) => `\\${char}`)}" <${address}>`
 }

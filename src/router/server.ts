@@ -5,6 +5,7 @@ import {controlEndpoint, RouterControl} from './control.js'
 import type {Exchange, Handler} from './exchange.js'
 import {newRequestId, sendJson} from './http.js'
 import {deviceAuthorization, discovery, OAUTH_PATHS, token} from './oauth/endpoints.js'
+import {countTokens, hello, messages, models} from './messages.js'
 import {verificationPage} from './oauth/page.js'
 import {RouterState} from './state.js'
 import {resolveRouterOptions, type RouterOptions} from './types.js'
@@ -84,6 +85,10 @@ function buildRoutes(): Map<string, Route> {
     [OAUTH_PATHS.deviceAuthorization, {methods: ['POST'], handler: deviceAuthorization}],
     [OAUTH_PATHS.token, {methods: ['POST'], handler: token}],
     [OAUTH_PATHS.verification, {methods: ['GET', 'HEAD', 'POST'], handler: verificationPage}],
+    ['/v1/messages', {methods: ['POST'], handler: messages}],
+    ['/v1/messages/count_tokens', {methods: ['POST'], handler: countTokens}],
+    ['/v1/models', {methods: ['GET'], handler: models}],
+    ['/api/hello', {methods: ['HEAD', 'GET'], handler: hello}],
   ])
 }
 
@@ -119,7 +124,7 @@ async function dispatch(state: RouterState, control: RouterControl, routes: Map<
       return
     }
 
-    const route = routes.get(url.pathname)
+    const route = routes.get(url.pathname) ?? (url.pathname.startsWith('/v1/models/') ? routes.get('/v1/models') : undefined)
     if (!route) {
       notFound(exchange)
       return

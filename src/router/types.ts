@@ -73,6 +73,8 @@ export interface RouterOptions {
   quirks?: Quirk[]
   /** Largest accepted request body in bytes; larger ones get 413 (default 32 MiB). */
   maxBodyBytes?: number
+  /** Pause between streamed events in milliseconds; 0 sends a whole stream at once (default). */
+  streamDelayMs?: number
   /** Where JSON log lines go; nothing is logged when absent. */
   log?: (line: string) => void
   /** Clock in milliseconds, replaceable in tests. */
@@ -107,6 +109,7 @@ export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOpti
     rotateRefreshTokens: options.rotateRefreshTokens ?? true,
     quirks: options.quirks ?? [],
     maxBodyBytes: options.maxBodyBytes ?? ROUTER_DEFAULTS.maxBodyBytes,
+    streamDelayMs: options.streamDelayMs ?? 0,
     log: options.log,
     now: options.now ?? Date.now,
   }

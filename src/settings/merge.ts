@@ -83,6 +83,9 @@ export function mergeSettings(bytes: Uint8Array | null, desired: DesiredSettings
     result.repairs.push({line: 1, kind: 'bom'})
   }
 
+  // I1: the input's first line ending decides, before repairs remove any line.
+  const eol = firstLineEnding(text)
+
   let root: ValueNode | undefined
   try {
     const parsed = parseJsonText(text)
@@ -131,11 +134,11 @@ export function mergeSettings(bytes: Uint8Array | null, desired: DesiredSettings
 
   // V4: forced replacements keep the structure, so they apply together from the end backwards.
   if (result.conflicts.length > 0) {
-    text = applyEdits(text, replacementEdits(root, text, desired))
+    text = applyEdits(text, replacementEdits(root, text, desired, eol))
     root = parseJsonText(text).root!
   }
 
-  text = applyEdits(text, insertionEdits(root, text, desired))
+  text = applyEdits(text, insertionEdits(root, text, desired, eol))
   const output = Buffer.from(text, 'utf8')
   if (output.equals(buffer)) return result
   return changed(result, text, buffer)
@@ -331,11 +334,12 @@ interface ObjectShape {
   memberIndent: string
 }
 
-function layoutOf(root: ValueNode, text: string): Layout {
-  // I1: the first line ending decides.
+function firstLineEnding(text: string): string {
   const firstLf = text.indexOf('\n')
-  const eol = firstLf > 0 && text.charCodeAt(firstLf - 1) === 0x0d ? '\r\n' : '\n'
+  return firstLf > 0 && text.charCodeAt(firstLf - 1) === 0x0d ? '\r\n' : '\n'
+}
 
+function layoutOf(root: ValueNode, text: string, eol: string): Layout {
   // I2: the first top-level member's indentation beyond the `{` line's.
   let unit = TWO_SPACES
   const first = root.members![0]
@@ -394,9 +398,9 @@ function appendMembers(object: ValueNode, text: string, layout: Layout, shape: O
 }
 
 /** V4 with force: each conflicting value's bytes replaced by the desired value. */
-function replacementEdits(root: ValueNode, text: string, desired: DesiredSettings): Edit[] {
+function replacementEdits(root: ValueNode, text: string, desired: DesiredSettings, eol: string): Edit[] {
   const edits: Edit[] = []
-  const layout = layoutOf(root, text)
+  const layout = layoutOf(root, text, eol)
   const helper = memberOf(root, 'apiKeyHelper')
   if (helper && stringValue(helper.value, text) !== desired.apiKeyHelper) {
     edits.push({start: helper.value.start, end: helper.value.end, insert: jsonString(desired.apiKeyHelper)})
@@ -418,9 +422,9 @@ function replacementEdits(root: ValueNode, text: string, desired: DesiredSetting
 }
 
 /** V1, V2, I7: absent keys and variables appended at the end of their objects. */
-function insertionEdits(root: ValueNode, text: string, desired: DesiredSettings): Edit[] {
+function insertionEdits(root: ValueNode, text: string, desired: DesiredSettings, eol: string): Edit[] {
   const edits: Edit[] = []
-  const layout = layoutOf(root, text)
+  const layout = layoutOf(root, text, eol)
   const rootShape = shapeOf(root, text, layout)
   const topLevel: string[] = []
   if (!memberOf(root, 'apiKeyHelper')) topLevel.push(`"apiKeyHelper": ${jsonString(desired.apiKeyHelper)}`)

@@ -1,5 +1,6 @@
 import type {FleetConfig} from '../../config/types.js'
 import {renderAuthHelper} from '../../helper/render.js'
+import {debianContact} from '../../packaging/deb.js'
 import {gzipDeterministic} from '../../packaging/gzip.js'
 import type {PackageFile, PackageSpec} from '../../packaging/spec.js'
 import {MANAGED_DROP_IN_DIR} from '../../platform/facts.js'
@@ -98,7 +99,7 @@ function debianCopyright(config: FleetConfig, mtime: number): string {
   return [
     'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/',
     `Upstream-Name: ${config.package.name}`,
-    `Upstream-Contact: ${line(config.package.maintainer)}`,
+    `Upstream-Contact: ${debianContact(line(config.package.maintainer))}`,
     '',
     'Files: *',
     `Copyright: ${year} ${line(config.organization.name)}`,
@@ -123,7 +124,7 @@ function debianChangelog(config: FleetConfig, mtime: number): string {
     `  * Built by ccfleet ${ccfleetVersion()} from a fleet config with SHA-256`,
     `    ${config.sha256.slice(0, 16)}.`,
     '',
-    ` -- ${config.package.maintainer}  ${rfc2822(mtime)}`,
+    ` -- ${debianContact(config.package.maintainer)}  ${rfc2822(mtime)}`,
     '',
   ].join('\n')
 }

@@ -30,6 +30,7 @@ ${exitCodeTable(COMMON_EXIT_CODES)}`
     'rotate-refresh-tokens': Flags.boolean({summary: 'Rotate refresh tokens on each use and revoke the family when a used one comes back.', default: true, allowNo: true}),
     quirk: Flags.string({summary: 'Quirk mode or preset to switch on; repeat for several.', multiple: true, default: []}),
     log: Flags.string({summary: 'Append request log lines (JSON) to this file instead of stderr.'}),
+    'stream-delay': Flags.integer({summary: 'Pause between streamed SSE events in milliseconds (0 sends each stream at once).', default: 0, min: 0}),
     'max-body-bytes': Flags.integer({summary: 'Largest request body in bytes; larger ones get 413.', default: 32 * 1024 * 1024, min: 1}),
   }
 
@@ -51,6 +52,7 @@ ${exitCodeTable(COMMON_EXIT_CODES)}`
       quirks: flags.quirk,
       logFile: flags.log,
       maxBodyBytes: flags['max-body-bytes'],
+      streamDelayMs: flags['stream-delay'],
     })
   }
 }

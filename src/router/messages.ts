@@ -1,0 +1,304 @@
+import type {ServerResponse} from 'node:http'
+
+import {parseModelId, ROUTED_MODELS} from '../policy/models.js'
+import {routeRequest, selectPolicy, type NamedPolicy} from '../policy/policy.js'
+import type {Exchange} from './exchange.js'
+import {BodyTooLargeError, readBody, sendJson} from './http.js'
+
+/** Anthropic error types by HTTP status. */
+const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  405: 'invalid_request_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
+}
+
+/** Request header that makes this one request fail with the given status (429, 500 or 529). */
+export const FAIL_HEADER = 'x-ccfleet-fail'
+
+/** Sends Anthropic's error shape with the status's error type. */
+export function apiError(exchange: Exchange, status: number, message: string, headers: Record<string, string> = {}): void {
+  const type = ERROR_TYPES[status] ?? 'api_error'
+  exchange.log.error ??= type
+  exchange.state.count(`apiErrors.${status}`)
+  sendJson(exchange.response, status, {type: 'error', error: {type, message}, request_id: exchange.requestId}, headers)
+}
+
+interface Caller {
+  subject: string
+  group?: string
+  policy: NamedPolicy
+}
+
+/**
+ * Authenticates a Messages API request. Claude Code sends its helper's output both as
+ * `Authorization: Bearer` and as `x-api-key`; either is accepted. Every failure is a 401, because
+ * Claude Code re-runs its helper only on 401 (a 403 is not retried).
+ */
+function authenticate(exchange: Exchange): Caller | undefined {
+  const {request, state} = exchange
+  const authorization = request.headers.authorization
+  const bearer = typeof authorization === 'string' && /^bearer\s+/i.test(authorization) ? authorization.replace(/^bearer\s+/i, '').trim() : undefined
+  const apiKey = typeof request.headers['x-api-key'] === 'string' ? request.headers['x-api-key'].trim() : undefined
+  const token = bearer || apiKey
+  if (!token) {
+    state.count('unauthorized')
+    apiError(exchange, 401, 'Missing credentials: send the access token as "Authorization: Bearer <token>" or in the x-api-key header.')
+    return undefined
+  }
+
+  const check = state.tokens.verifyAccess(token)
+  if (!check.ok) {
+    state.count('unauthorized')
+    state.count(`unauthorized.${check.reason}`)
+    exchange.log.event = `token-${check.reason}`
+    const message = check.reason === 'expired' ? 'The access token has expired; get a new one from the auth helper.' : check.reason === 'revoked' ? 'The access token was revoked; sign in again.' : 'Invalid access token.'
+    apiError(exchange, 401, message)
+    return undefined
+  }
+
+  const {policy, group} = selectPolicy(state.config, check.groups)
+  exchange.log.subject = check.subject
+  exchange.log.policy = policy.name
+  if (group !== undefined) exchange.log.group = group
+  return {subject: check.subject, group, policy}
+}
+
+function recordAnthropicHeaders(exchange: Exchange): void {
+  const version = exchange.request.headers['anthropic-version']
+  const beta = exchange.request.headers['anthropic-beta']
+  if (version !== undefined) exchange.log.anthropicVersion = String(version)
+  if (beta !== undefined) exchange.log.anthropicBeta = String(beta)
+}
+
+/** Applies a failure requested by header or queued through the control endpoint; true when it replied. */
+function injectedFailure(exchange: Exchange): boolean {
+  const header = exchange.request.headers[FAIL_HEADER]
+  const fromHeader = header === '429' || header === '500' || header === '529' ? {status: Number(header), retryAfterSeconds: undefined} : undefined
+  const failure = fromHeader ?? exchange.state.takeFailure()
+  if (!failure) return false
+  exchange.log.event = 'injected-failure'
+  const message = failure.status === 429 ? 'Rate limited by the conformance router (injected for testing).' : failure.status === 529 ? 'Overloaded (injected for testing).' : 'Internal error (injected for testing).'
+  apiError(exchange, failure.status, message, failure.retryAfterSeconds === undefined ? {} : {'retry-after': String(failure.retryAfterSeconds)})
+  return true
+}
+
+/** Reads and parses a JSON body; answers 413 or 400 itself and returns undefined when it cannot. */
+async function readJson(exchange: Exchange): Promise<Record<string, unknown> | undefined> {
+  let body: Buffer
+  try {
+    body = await readBody(exchange.request, exchange.state.options.maxBodyBytes)
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      apiError(exchange, 413, `Request body is larger than ${error.limit} bytes.`, {connection: 'close'})
+    } else {
+      exchange.log.event = 'client-disconnected'
+      exchange.response.destroy()
+    }
+
+    return undefined
+  }
+
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body.toString('utf8'))
+  } catch (error) {
+    apiError(exchange, 400, `The request body is not valid JSON: ${(error as Error).message}`)
+    return undefined
+  }
+
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    apiError(exchange, 400, 'The request body must be a JSON object.')
+    return undefined
+  }
+
+  return parsed as Record<string, unknown>
+}
+
+/** Checks the fields the Messages API requires; returns a message naming the first bad one. */
+function invalidMessagesRequest(body: Record<string, unknown>, needMaxTokens: boolean): string | undefined {
+  if (typeof body.model !== 'string' || body.model.length === 0) return 'model: Field required (a model id string).'
+  if (needMaxTokens && (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1)) return 'max_tokens: Field required (a positive integer).'
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: Field required (a non-empty array).'
+  for (const [index, message] of body.messages.entries()) {
+    if (message === null || typeof message !== 'object') return `messages.${index}: must be an object with role and content.`
+    const {role, content} = message as {role?: unknown; content?: unknown}
+    if (role !== 'user' && role !== 'assistant') return `messages.${index}.role: must be "user" or "assistant".`
+    if (typeof content !== 'string' && !Array.isArray(content)) return `messages.${index}.content: must be a string or an array of content blocks.`
+  }
+
+  if (body.stream !== undefined && typeof body.stream !== 'boolean') return 'stream: must be a boolean.'
+  return undefined
+}
+
+/** A deterministic token estimate: about four characters of JSON per token. */
+function estimateTokens(body: Record<string, unknown>): number {
+  const text = JSON.stringify([body.system ?? '', body.messages, body.tools ?? []])
+  return Math.max(1, Math.ceil(text.length / 4))
+}
+
+/** Authenticates, parses and routes; answers errors itself and returns undefined when it did. */
+async function prepare(exchange: Exchange, needMaxTokens: boolean) {
+  recordAnthropicHeaders(exchange)
+  const caller = authenticate(exchange)
+  if (!caller) {
+    // Drain the body so keep-alive connections stay usable.
+    exchange.request.resume()
+    return undefined
+  }
+
+  const body = await readJson(exchange)
+  if (!body) return undefined
+  if (typeof body.model === 'string') exchange.log.requestedModel = body.model.slice(0, 200)
+  const invalid = invalidMessagesRequest(body, needMaxTokens)
+  if (invalid) {
+    apiError(exchange, 400, invalid)
+    return undefined
+  }
+
+  if (injectedFailure(exchange)) return undefined
+
+  const route = routeRequest(exchange.state.config, caller.policy, body.model as string)
+  if (!route.ok) {
+    exchange.log.event = `route-${route.reason}`
+    apiError(exchange, route.reason === 'router-disabled' ? 403 : 404, route.message)
+    return undefined
+  }
+
+  exchange.log.routedModel = route.privateModelId
+  exchange.response.setHeader('x-ccfleet-routed-model', route.privateModelId)
+  return {caller, body, route}
+}
+
+/** POST /v1/messages, streaming or not. */
+export async function messages(exchange: Exchange): Promise<void> {
+  exchange.state.count('messages')
+  const prepared = await prepare(exchange, true)
+  if (!prepared) return
+
+  const {caller, body, route} = prepared
+  const model = body.model as string
+  const provider = route.privateModel.provider
+  const deployment = route.privateModel.deployment ?? route.privateModelId
+  const full = `Served by private model ${route.privateModelId} (${provider}, ${deployment}) for ${model} routed as ${route.claudeModel} under the policy "${caller.policy.name}".`
+  const maxTokens = body.max_tokens as number
+  const fullTokens = Math.ceil(full.length / 4)
+  const text = fullTokens > maxTokens ? full.slice(0, maxTokens * 4) : full
+  const stopReason = fullTokens > maxTokens ? 'max_tokens' : 'end_turn'
+  const usage = {input_tokens: estimateTokens(body), output_tokens: Math.max(1, Math.ceil(text.length / 4))}
+  const id = 'msg_' + exchange.requestId.slice(4)
+
+  exchange.log.stream = body.stream === true
+  if (body.stream !== true) {
+    exchange.state.count('messagesCompleted')
+    sendJson(exchange.response, 200, {id, type: 'message', role: 'assistant', model, content: [{type: 'text', text}], stop_reason: stopReason, stop_sequence: null, usage})
+    return
+  }
+
+  await stream(exchange, {id, model, text, stopReason, usage})
+}
+
+/** Text deltas of at most this many characters, so clients see several. */
+const DELTA_CHARS = 24
+
+function streamEvents(reply: {id: string; model: string; text: string; stopReason: string; usage: {input_tokens: number; output_tokens: number}}): string[] {
+  const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`
+  const events = [
+    event('message_start', {
+      type: 'message_start',
+      message: {id: reply.id, type: 'message', role: 'assistant', model: reply.model, content: [], stop_reason: null, stop_sequence: null, usage: {input_tokens: reply.usage.input_tokens, output_tokens: 1}},
+    }),
+    event('ping', {type: 'ping'}),
+    event('content_block_start', {type: 'content_block_start', index: 0, content_block: {type: 'text', text: ''}}),
+  ]
+  for (let offset = 0; offset < reply.text.length; offset += DELTA_CHARS) {
+    events.push(event('content_block_delta', {type: 'content_block_delta', index: 0, delta: {type: 'text_delta', text: reply.text.slice(offset, offset + DELTA_CHARS)}}))
+  }
+
+  events.push(
+    event('content_block_stop', {type: 'content_block_stop', index: 0}),
+    event('message_delta', {type: 'message_delta', delta: {stop_reason: reply.stopReason, stop_sequence: null}, usage: {output_tokens: reply.usage.output_tokens}}),
+    event('message_stop', {type: 'message_stop'}),
+  )
+  return events
+}
+
+async function stream(exchange: Exchange, reply: Parameters<typeof streamEvents>[0]): Promise<void> {
+  const {response, state} = exchange
+  const delay = state.options.streamDelayMs
+  response.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'})
+  const events = streamEvents(reply)
+  if (delay <= 0) {
+    response.end(events.join(''))
+    state.count('messagesCompleted')
+    return
+  }
+
+  for (const chunk of events) {
+    if (response.destroyed) return
+    response.write(chunk)
+    await sleep(delay, response)
+  }
+
+  if (!response.destroyed) {
+    response.end()
+    state.count('messagesCompleted')
+  }
+}
+
+/** Waits, or resolves early when the client goes away. */
+function sleep(ms: number, response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    response.once('close', done)
+    function done() {
+      clearTimeout(timer)
+      response.off('close', done)
+      resolve()
+    }
+  })
+}
+
+/** POST /v1/messages/count_tokens. */
+export async function countTokens(exchange: Exchange): Promise<void> {
+  exchange.state.count('countTokens')
+  const prepared = await prepare(exchange, false)
+  if (!prepared) return
+  sendJson(exchange.response, 200, {input_tokens: estimateTokens(prepared.body)})
+}
+
+/** GET /v1/models and /v1/models/{id}: the Claude models the caller's policy routes. */
+export function models(exchange: Exchange): void {
+  exchange.state.count('models')
+  recordAnthropicHeaders(exchange)
+  const caller = authenticate(exchange)
+  if (!caller) return
+
+  const available = caller.policy.routerEnabled ? ROUTED_MODELS.filter((model) => caller.policy.routes[model.id]) : []
+  const data = available.map((model) => ({type: 'model', id: model.id, display_name: model.displayName, created_at: model.createdAt}))
+  const wanted = exchange.url.pathname.slice('/v1/models/'.length)
+  if (exchange.url.pathname.startsWith('/v1/models/')) {
+    const parsed = parseModelId(decodeURIComponent(wanted))
+    const model = data.find((entry) => entry.id === parsed?.routed)
+    if (!model) {
+      apiError(exchange, 404, `model: ${wanted} is not routed for you; the routed models are ${data.map((entry) => entry.id).join(', ') || '(none)'}.`)
+      return
+    }
+
+    sendJson(exchange.response, 200, model)
+    return
+  }
+
+  sendJson(exchange.response, 200, {data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null})
+}
+
+/** HEAD or GET /api/hello: Claude Code's connectivity probe. */
+export function hello(exchange: Exchange): void {
+  exchange.response.writeHead(200, {'content-type': 'application/json', 'content-length': '2'})
+  exchange.response.end(exchange.request.method === 'HEAD' ? undefined : '{}')
+}

@@ -1,0 +1,268 @@
+import {createHash} from 'node:crypto'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, relative} from 'node:path'
+import {spawnSync} from 'node:child_process'
+
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {BUILD_EXIT, buildFleet, type BuildManifest} from '../../src/artifacts/build.js'
+import {DEFAULT_SOURCE_DATE_EPOCH} from '../../src/artifacts/epoch.js'
+import {CcfleetError} from '../../src/errors.js'
+import {FIXTURE_CONFIG, HOSTILE_MAINTAINER, HOSTILE_ORGANIZATION} from '../packaging/support.js'
+
+const REPO = join(import.meta.dirname, '..', '..')
+let work: string
+let savedEpoch: string | undefined
+
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'ccfleet-build-'))
+  savedEpoch = process.env.SOURCE_DATE_EPOCH
+  delete process.env.SOURCE_DATE_EPOCH
+})
+
+afterEach(() => {
+  rmSync(work, {recursive: true, force: true})
+  if (savedEpoch === undefined) delete process.env.SOURCE_DATE_EPOCH
+  else process.env.SOURCE_DATE_EPOCH = savedEpoch
+})
+
+function writeConfig(raw: object = FIXTURE_CONFIG, name = 'fleet.jsonc'): string {
+  const path = join(work, name)
+  writeFileSync(path, JSON.stringify(raw, null, 2))
+  return path
+}
+
+/** Every file below `folder`: relative path, mode and content hash, sorted. */
+function snapshot(folder: string): string[] {
+  const out: string[] = []
+  const walk = (current: string) => {
+    for (const name of readdirSync(current).sort()) {
+      const path = join(current, name)
+      const stat = statSync(path)
+      if (stat.isDirectory()) walk(path)
+      else out.push(`${relative(folder, path)} ${(stat.mode & 0o7777).toString(8)} ${stat.mtimeMs / 1000} ${createHash('sha256').update(readFileSync(path)).digest('hex')}`)
+    }
+  }
+
+  walk(folder)
+  return out
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<CcfleetError> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof CcfleetError) return error
+    throw error
+  }
+
+  throw new Error('expected the build to fail')
+}
+
+describe('ccfleet build service', () => {
+  it('writes a manifest that matches the files', async () => {
+    const config = writeConfig()
+    const out = join(work, 'dist')
+    const {manifest} = await buildFleet({configPath: config, outDir: out})
+    const onDisk = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as BuildManifest
+    expect(onDisk).toEqual(manifest)
+    expect(manifest.generator).toBe('ccfleet')
+    expect(manifest.ccfleetVersion).toBe(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version)
+    expect(manifest.config).toEqual({file: 'fleet.jsonc', sha256: createHash('sha256').update(readFileSync(config)).digest('hex')})
+    expect(manifest.sourceDateEpoch).toBe(DEFAULT_SOURCE_DATE_EPOCH)
+    expect(manifest.targets).toEqual(['macos', 'linux', 'windows'])
+
+    const files = snapshot(out).map((line) => line.split(' ')[0]).filter((path) => path !== 'manifest.json')
+    expect(manifest.artifacts.map((artifact) => artifact.path)).toEqual(files)
+    for (const artifact of manifest.artifacts) {
+      const path = join(out, artifact.path)
+      const bytes = readFileSync(path)
+      expect(artifact.sha256, artifact.path).toBe(createHash('sha256').update(bytes).digest('hex'))
+      expect(artifact.size).toBe(bytes.length)
+      expect(artifact.mode).toBe((statSync(path).mode & 0o7777).toString(8).padStart(4, '0'))
+      expect(artifact.path.startsWith(`${artifact.target}/`)).toBe(true)
+    }
+
+    for (const target of ['macos', 'linux', 'windows']) expect(manifest.artifacts.some((artifact) => artifact.path === `${target}/README.md`)).toBe(true)
+    const linux = manifest.artifacts.filter((artifact) => artifact.target === 'linux').map((artifact) => artifact.path)
+    expect(linux).toEqual([
+      'linux/README.md',
+      'linux/example-claude-code-router-1.2.3-1.noarch.rpm',
+      'linux/example-claude-code-router-1.2.3.tar.gz',
+      'linux/example-claude-code-router_1.2.3_all.deb',
+    ])
+  })
+
+  it('builds byte-identical trees twice', async () => {
+    const config = writeConfig()
+    await buildFleet({configPath: config, outDir: join(work, 'one')})
+    await buildFleet({configPath: config, outDir: join(work, 'two')})
+    const one = snapshot(join(work, 'one'))
+    expect(one.length).toBeGreaterThan(5)
+    expect(snapshot(join(work, 'two'))).toEqual(one)
+  })
+
+  it('dates everything by SOURCE_DATE_EPOCH', async () => {
+    const config = writeConfig()
+    process.env.SOURCE_DATE_EPOCH = '1700000000'
+    const {manifest} = await buildFleet({configPath: config, outDir: join(work, 'a')})
+    expect(manifest.sourceDateEpoch).toBe(1_700_000_000)
+    for (const line of snapshot(join(work, 'a'))) expect(line.split(' ')[2]).toBe('1700000000')
+    await buildFleet({configPath: config, outDir: join(work, 'b')})
+    expect(snapshot(join(work, 'b'))).toEqual(snapshot(join(work, 'a')))
+
+    delete process.env.SOURCE_DATE_EPOCH
+    const {manifest: undated} = await buildFleet({configPath: config, outDir: join(work, 'c')})
+    const deb = (list: BuildManifest) => list.artifacts.find((artifact) => artifact.path.endsWith('.deb'))!.sha256
+    expect(deb(undated)).not.toBe(deb(manifest))
+  })
+
+  it('rejects an invalid SOURCE_DATE_EPOCH', async () => {
+    process.env.SOURCE_DATE_EPOCH = 'yesterday'
+    const error = await failureOf(buildFleet({configPath: writeConfig(), outDir: join(work, 'dist')}))
+    expect(error.exitCode).toBe(2)
+    expect(error.message).toMatch(/SOURCE_DATE_EPOCH="yesterday" is invalid/)
+    expect(existsSync(join(work, 'dist'))).toBe(false)
+  })
+
+  it('leaves nothing behind when a builder throws', async () => {
+    const out = join(work, 'dist')
+    const error = await failureOf(
+      buildFleet({configPath: writeConfig(), outDir: out, builders: {windows: async () => {
+        throw new Error('injected failure')
+      }}}),
+    )
+    expect(error.exitCode).toBe(BUILD_EXIT.builderFailed)
+    expect(error.message).toMatch(/windows artifacts failed: injected failure/)
+    expect(existsSync(out)).toBe(false)
+    expect(readdirSync(work)).toEqual(['fleet.jsonc'])
+  })
+
+  it('keeps the previous output when a rebuild fails', async () => {
+    const config = writeConfig()
+    const out = join(work, 'dist')
+    await buildFleet({configPath: config, outDir: out})
+    const before = snapshot(out)
+    const error = await failureOf(
+      buildFleet({configPath: config, outDir: out, builders: {linux: async () => [{path: '../escape', mode: 0o644, bytes: Buffer.from('x')}]}}),
+    )
+    expect(error.exitCode).toBe(BUILD_EXIT.builderFailed)
+    expect(snapshot(out)).toEqual(before)
+    expect(readdirSync(work).sort()).toEqual(['dist', 'fleet.jsonc'])
+  })
+
+  it('replaces a previous build in place', async () => {
+    const out = join(work, 'dist')
+    await buildFleet({configPath: writeConfig(), outDir: out})
+    writeFileSync(join(out, 'stale.txt'), 'left over')
+    const {manifest} = await buildFleet({configPath: writeConfig({...FIXTURE_CONFIG, package: {...FIXTURE_CONFIG.package, version: '2.0.0'}}), outDir: out, targets: ['linux']})
+    expect(existsSync(join(out, 'stale.txt'))).toBe(false)
+    expect(existsSync(join(out, 'macos'))).toBe(false)
+    expect(manifest.targets).toEqual(['linux'])
+    expect(existsSync(join(out, 'linux', 'example-claude-code-router_2.0.0_all.deb'))).toBe(true)
+  })
+
+  it('refuses a non-empty folder that is no ccfleet build', async () => {
+    const out = join(work, 'dist')
+    mkdirSync(out)
+    writeFileSync(join(out, 'thesis.tex'), 'precious')
+    const error = await failureOf(buildFleet({configPath: writeConfig(), outDir: out}))
+    expect(error.exitCode).toBe(BUILD_EXIT.outputRefused)
+    expect(error.hint).toMatch(/--force/)
+    expect(readdirSync(out)).toEqual(['thesis.tex'])
+
+    writeFileSync(join(out, 'manifest.json'), '{"generator": "something-else"}')
+    expect((await failureOf(buildFleet({configPath: writeConfig(), outDir: out}))).exitCode).toBe(BUILD_EXIT.outputRefused)
+
+    await buildFleet({configPath: writeConfig(), outDir: out, force: true})
+    expect(existsSync(join(out, 'thesis.tex'))).toBe(false)
+  })
+
+  it('refuses an output path that is a file', async () => {
+    const out = join(work, 'dist')
+    writeFileSync(out, 'file')
+    const error = await failureOf(buildFleet({configPath: writeConfig(), outDir: out, force: true}))
+    expect(error.exitCode).toBe(BUILD_EXIT.outputRefused)
+    expect(readFileSync(out, 'utf8')).toBe('file')
+  })
+
+  it('reports an invalid config with exit code 3', async () => {
+    const error = await failureOf(buildFleet({configPath: writeConfig({organization: {name: 'X'}}), outDir: join(work, 'dist')}))
+    expect(error.exitCode).toBe(BUILD_EXIT.configInvalid)
+    expect(error.message).toMatch(/organization\.identifier/)
+    const missing = await failureOf(buildFleet({configPath: join(work, 'nope.jsonc'), outDir: join(work, 'dist')}))
+    expect(missing.exitCode).toBe(BUILD_EXIT.configInvalid)
+  })
+
+  it('rejects unknown targets', async () => {
+    const error = await failureOf(buildFleet({configPath: writeConfig(), outDir: join(work, 'dist'), targets: ['linux', 'beos' as never]}))
+    expect(error.exitCode).toBe(2)
+    expect(error.message).toMatch(/"beos"/)
+  })
+
+  it('builds every target for hostile config values', async () => {
+    const raw = {
+      ...FIXTURE_CONFIG,
+      organization: {name: HOSTILE_ORGANIZATION, identifier: 'com.example'},
+      package: {...FIXTURE_CONFIG.package, maintainer: HOSTILE_MAINTAINER},
+      settings: {scope: 'managed', env: {NOTE: "a'b\"c $(id) `id` ]]> \n ☃"}},
+    }
+    const out = join(work, 'dist')
+    const {manifest} = await buildFleet({configPath: writeConfig(raw), outDir: out})
+    const readme = readFileSync(join(out, 'linux', 'README.md'), 'utf8')
+    expect(readme.split('\n')[0]).toBe(`# Claude Code for ${HOSTILE_ORGANIZATION}: Linux artifacts`)
+    expect(manifest.artifacts.length).toBeGreaterThan(3)
+  })
+
+  it('describes every Linux file in its README', async () => {
+    const out = join(work, 'dist')
+    await buildFleet({configPath: writeConfig(), outDir: out, targets: ['linux']})
+    const readme = readFileSync(join(out, 'linux', 'README.md'), 'utf8')
+    for (const name of readdirSync(join(out, 'linux')).filter((file) => file !== 'README.md')) expect(readme).toContain(`\`${name}\``)
+    expect(readme).toMatch(/apt-get install example-claude-code-router/)
+    expect(readme).toMatch(/createrepo_c/)
+    expect(readme).toMatch(/\/etc\/claude-code\/managed-settings\.d\/example-claude-code-router\.json/)
+  })
+})
+
+describe('ccfleet build command', () => {
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const result = spawnSync(process.execPath, [join(REPO, 'bin', 'run.js'), 'build', ...args], {cwd: work, env: {...process.env, ...env}, encoding: 'utf8'})
+    return {status: result.status, stdout: result.stdout, stderr: result.stderr}
+  }
+
+  it('prints the manifest with --json', () => {
+    const result = cli(['--config', writeConfig(), '--out', 'dist', '--target', 'linux', '--json'])
+    expect(result.status).toBe(0)
+    const manifest = JSON.parse(result.stdout) as BuildManifest
+    expect(manifest.targets).toEqual(['linux'])
+    expect(manifest.artifacts).toHaveLength(4)
+    expect(JSON.parse(readFileSync(join(work, 'dist', 'manifest.json'), 'utf8'))).toEqual(manifest)
+  })
+
+  it('prints one line per file without --json', () => {
+    const result = cli(['-c', writeConfig(), '-o', 'dist', '-t', 'linux'])
+    expect(result.status).toBe(0)
+    expect(result.stdout).toMatch(/^[0-9a-f]{12}\s+\d+\s+linux\/example-claude-code-router_1\.2\.3_all\.deb$/m)
+    expect(result.stdout).toMatch(/^Built 4 files for linux in /m)
+  })
+
+  it('exits with the documented codes', () => {
+    expect(cli(['--config', join(work, 'missing.jsonc'), '--out', 'dist']).status).toBe(3)
+    expect(cli(['--config', writeConfig(), '--out', 'dist', '--target', 'plan9']).status).toBe(2)
+    expect(cli(['--out', 'dist']).status).toBe(2)
+    mkdirSync(join(work, 'full'))
+    writeFileSync(join(work, 'full', 'x'), 'x')
+    const refused = cli(['--config', writeConfig(), '--out', 'full'])
+    expect(refused.status).toBe(4)
+    expect(refused.stderr).toMatch(/--force/)
+    expect(cli(['--config', writeConfig(), '--out', 'dist'], {SOURCE_DATE_EPOCH: '-1'}).status).toBe(2)
+  })
+
+  it('prints a JSON error under --json', () => {
+    const result = cli(['--config', join(work, 'missing.jsonc'), '--out', 'dist', '--json'])
+    expect(result.status).toBe(3)
+    expect(JSON.parse(result.stdout).error.code).toBe('CONFIG_NOT_FOUND')
+  })
+})

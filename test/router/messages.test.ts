@@ -1,0 +1,253 @@
+import Anthropic from '@anthropic-ai/sdk'
+import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+
+import {loadFleetConfig} from '../../src/config/load.js'
+import {startRouter, type RunningRouter} from '../../src/router/server.js'
+
+const config = loadFleetConfig('examples/groups.fleet.jsonc')
+const lines: string[] = []
+let router: RunningRouter
+let devToken: string
+let mlToken: string
+
+beforeAll(async () => {
+  router = await startRouter({config, log: (line) => lines.push(line)})
+  devToken = router.control.issueTokens('dev@acme.example').accessToken
+  mlToken = router.control.issueTokens('ml@acme.example').accessToken
+})
+afterAll(() => router.close())
+beforeEach(() => {
+  router.control.resetCounters()
+  router.control.clearRequests()
+})
+
+function client(token = devToken, options: Partial<ConstructorParameters<typeof Anthropic>[0]> = {}) {
+  return new Anthropic({apiKey: token, baseURL: router.url, maxRetries: 0, ...options})
+}
+
+const ask = {max_tokens: 256, messages: [{role: 'user' as const, content: 'Which model are you?'}]}
+
+function send(body: unknown, headers: Record<string, string> = {token: devToken}, path = '/v1/messages') {
+  const {token, ...rest} = headers
+  return fetch(router.url + path, {
+    method: 'POST',
+    headers: {'content-type': 'application/json', ...(token ? {authorization: `Bearer ${token}`} : {}), ...rest},
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+}
+
+describe('Anthropic SDK against the router', () => {
+  it('creates a message naming the private model', async () => {
+    const message = await client().messages.create({model: 'claude-sonnet-4-6', ...ask})
+    expect(message.type).toBe('message')
+    expect(message.role).toBe('assistant')
+    expect(message.model).toBe('claude-sonnet-4-6')
+    expect(message.stop_reason).toBe('end_turn')
+    const text = message.content[0].type === 'text' ? message.content[0].text : ''
+    expect(text).toContain('private model bedrock-sonnet')
+    expect(message.usage.input_tokens).toBeGreaterThan(0)
+    expect(message.usage.output_tokens).toBeGreaterThan(0)
+    expect(message.id).toMatch(/^msg_/)
+  })
+
+  it('assembles streamed text with the stream helpers', async () => {
+    const stream = client(mlToken).messages.stream({model: 'claude-opus-4-6', ...ask})
+    const deltas: string[] = []
+    stream.on('text', (delta) => deltas.push(delta))
+    const final = await stream.finalMessage()
+    const text = await stream.finalText()
+    expect(deltas.length).toBeGreaterThan(2)
+    expect(deltas.join('')).toBe(text)
+    expect(text).toContain('private model vertex-sonnet')
+    expect(text).toContain('"ML Research"')
+    expect(final.stop_reason).toBe('end_turn')
+    expect(final.usage.output_tokens).toBe(Math.ceil(text.length / 4))
+  })
+
+  it('uses the beta path', async () => {
+    const message = await client().beta.messages.create({model: 'claude-haiku-4-5', ...ask, betas: ['interleaved-thinking-2025-05-14']})
+    expect(JSON.stringify(message.content)).toContain('bedrock-haiku')
+    const entry = router.control.requests().find((request) => request.path === '/v1/messages')!
+    expect(entry.anthropicBeta).toContain('interleaved-thinking-2025-05-14')
+    // Recorded as sent: SDK 1.17.0 sends its own dated version.
+    expect(entry.anthropicVersion).toMatch(/^\d{4}-\d{2}-\d{2}$/)
+  })
+
+  it('counts tokens', async () => {
+    const counted = await client().messages.countTokens({model: 'claude-haiku-4-5', messages: ask.messages})
+    expect(counted.input_tokens).toBeGreaterThan(0)
+  })
+
+  it('lists the routed models', async () => {
+    const page = await client().models.list()
+    expect(page.data.map((model) => model.id)).toEqual(['claude-haiku-4-5', 'claude-sonnet-4-6', 'claude-opus-4-6'])
+    const model = await client().models.retrieve('claude-haiku-4-5-20251001')
+    expect(model.display_name).toBe('Claude Haiku 4.5')
+  })
+
+  it('surfaces errors as typed SDK errors', async () => {
+    await expect(client('not-a-token').messages.create({model: 'claude-sonnet-4-6', ...ask})).rejects.toBeInstanceOf(Anthropic.AuthenticationError)
+    await expect(client().messages.create({model: 'claude-opus-5-5', ...ask})).rejects.toBeInstanceOf(Anthropic.NotFoundError)
+    await expect(client().messages.create({model: 'claude-sonnet-4-6', max_tokens: 0, messages: ask.messages})).rejects.toBeInstanceOf(Anthropic.BadRequestError)
+    const temp = router.control.issueTokens('temp@acme.example').accessToken
+    await expect(client(temp).messages.create({model: 'claude-sonnet-4-6', ...ask})).rejects.toBeInstanceOf(Anthropic.PermissionDeniedError)
+    router.control.failNext(529)
+    await expect(client().messages.create({model: 'claude-sonnet-4-6', ...ask})).rejects.toBeInstanceOf(Anthropic.InternalServerError)
+    router.control.failNext(429)
+    const error = await client().messages.create({model: 'claude-sonnet-4-6', ...ask}).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError)
+    expect((error as InstanceType<typeof Anthropic.RateLimitError>).requestID).toMatch(/^req_/)
+  })
+
+  it('retries 429 and 529 until the router answers', async () => {
+    router.control.failNext(429, 2, 0.05)
+    router.control.failNext(529, 1, 0.05)
+    const message = await client(devToken, {maxRetries: 4}).messages.create({model: 'claude-sonnet-4-6', ...ask})
+    expect(message.stop_reason).toBe('end_turn')
+    const counters = router.control.counters()
+    expect(counters.messages).toBe(4)
+    expect(counters['apiErrors.429']).toBe(2)
+    expect(counters['apiErrors.529']).toBe(1)
+    expect(counters.messagesCompleted).toBe(1)
+  })
+
+  it('gives up after the retries', async () => {
+    router.control.failNext(529, 3, 0.01)
+    await expect(client(devToken, {maxRetries: 2}).messages.create({model: 'claude-sonnet-4-6', ...ask})).rejects.toBeInstanceOf(Anthropic.InternalServerError)
+    expect(router.control.counters().messages).toBe(3)
+  })
+})
+
+describe('authentication', () => {
+  it('accepts both header styles', async () => {
+    const bearer = await send({model: 'claude-sonnet-4-6', ...ask})
+    expect(bearer.status).toBe(200)
+    const apiKey = await send({model: 'claude-sonnet-4-6', ...ask}, {'x-api-key': devToken})
+    expect(apiKey.status).toBe(200)
+    expect(apiKey.headers.get('request-id')).toMatch(/^req_/)
+  })
+
+  it('answers 401 for missing, unknown and expired tokens', async () => {
+    const short = router.control.issueTokens('dev@acme.example').accessToken
+    const cases = [{}, {token: 'garbage'}, {token: devToken.slice(0, -2) + 'xx'}, {'x-api-key': 'a.b.c'}]
+    for (const headers of cases) {
+      const response = await send({model: 'claude-sonnet-4-6', ...ask}, headers as Record<string, string>)
+      expect(response.status).toBe(401)
+      const body = await response.json()
+      expect(body.type).toBe('error')
+      expect(body.error.type).toBe('authentication_error')
+      expect(body.request_id).toBe(response.headers.get('request-id'))
+    }
+
+    expect((await send({model: 'claude-sonnet-4-6', ...ask}, {token: short})).status).toBe(200)
+    router.control.expireAccessTokens('dev@acme.example')
+    const expired = await send({model: 'claude-sonnet-4-6', ...ask}, {token: short})
+    expect(expired.status).toBe(401)
+    expect((await expired.json()).error.message).toContain('expired')
+    devToken = router.control.issueTokens('dev@acme.example').accessToken
+  })
+})
+
+describe('routing', () => {
+  const cases: [string, string, string][] = [
+    ['dev', 'claude-haiku-4-5-20251001', 'bedrock-haiku'],
+    ['dev', 'claude-sonnet-4-6[1m]', 'bedrock-sonnet'],
+    ['dev', 'us.anthropic.claude-opus-4-6-v1', 'bedrock-opus'],
+    ['dev', 'claude-haiku-4-5@20251001', 'bedrock-haiku'],
+    ['ml', 'claude-opus-4-6', 'vertex-sonnet'],
+    ['ml', 'claude-haiku-4-5', 'vertex-haiku'],
+  ]
+  for (const [who, model, routed] of cases) {
+    it(`routes ${model} for ${who}`, async () => {
+      const response = await send({model, ...ask}, {token: who === 'dev' ? devToken : mlToken})
+      expect(response.status).toBe(200)
+      expect(response.headers.get('x-ccfleet-routed-model')).toBe(routed)
+      expect((await response.json()).content[0].text).toContain(`private model ${routed} `)
+      const entry = router.control.requests().at(-1)!
+      expect(entry.requestedModel).toBe(model)
+      expect(entry.routedModel).toBe(routed)
+    })
+  }
+
+  it('rejects models outside the three, naming the routed ones', async () => {
+    const response = await send({model: 'claude-opus-5-5', ...ask})
+    expect(response.status).toBe(404)
+    const body = await response.json()
+    expect(body.error.type).toBe('not_found_error')
+    expect(body.error.message).toContain('claude-haiku-4-5, claude-sonnet-4-6, claude-opus-4-6')
+    expect((await send({model: 'gpt-4o', ...ask})).status).toBe(404)
+  })
+
+  it('routes by family when the config says so', async () => {
+    const byFamily = await startRouter({config: loadFleetConfig('examples/surepath.fleet.jsonc')})
+    try {
+      const token = byFamily.control.issueTokens().accessToken
+      const response = await fetch(byFamily.url + '/v1/messages?beta=true', {method: 'POST', headers: {'x-api-key': token}, body: JSON.stringify({model: 'claude-opus-5-5', ...ask})})
+      expect(response.status).toBe(200)
+      expect(response.headers.get('x-ccfleet-routed-model')).toBe('bedrock-opus-4-6')
+    } finally {
+      await byFamily.close()
+    }
+  })
+
+  it('explains a switched-off router', async () => {
+    const temp = router.control.issueTokens('temp@acme.example').accessToken
+    const response = await send({model: 'claude-sonnet-4-6', ...ask}, {token: temp})
+    expect(response.status).toBe(403)
+    expect((await response.json()).error.message).toContain('switched off in the policy "Contractors"')
+  })
+})
+
+describe('request validation', () => {
+  it('rejects malformed bodies with 400', async () => {
+    const bad: [unknown, string][] = [
+      ['{not json', 'not valid JSON'],
+      ['[1]', 'JSON object'],
+      [{max_tokens: 5, messages: ask.messages}, 'model'],
+      [{model: 'claude-sonnet-4-6', messages: ask.messages}, 'max_tokens'],
+      [{model: 'claude-sonnet-4-6', max_tokens: 5, messages: []}, 'messages'],
+      [{model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{role: 'system', content: 'x'}]}, 'messages.0.role'],
+      [{model: 'claude-sonnet-4-6', max_tokens: 5, messages: ask.messages, stream: 'yes'}, 'stream'],
+    ]
+    for (const [body, mentions] of bad) {
+      const response = await send(body)
+      expect(response.status).toBe(400)
+      const parsed = await response.json()
+      expect(parsed.error.type).toBe('invalid_request_error')
+      expect(parsed.error.message).toContain(mentions)
+    }
+  })
+
+  it('answers 405, 404 and max_tokens truncation', async () => {
+    const get = await fetch(router.url + '/v1/messages', {headers: {'x-api-key': devToken}})
+    expect(get.status).toBe(405)
+    expect((await get.json()).error.type).toBe('invalid_request_error')
+    const missing = await fetch(router.url + '/v1/nothing')
+    expect(missing.status).toBe(404)
+    expect((await missing.json()).error.type).toBe('not_found_error')
+
+    const short = await (await send({model: 'claude-sonnet-4-6', max_tokens: 3, messages: ask.messages})).json()
+    expect(short.stop_reason).toBe('max_tokens')
+    expect(short.content[0].text.length).toBe(12)
+  })
+
+  it('fails one request on the fail header', async () => {
+    const response = await send({model: 'claude-sonnet-4-6', ...ask}, {token: devToken, 'x-ccfleet-fail': '529'})
+    expect(response.status).toBe(529)
+    expect((await response.json()).error.type).toBe('overloaded_error')
+    expect((await send({model: 'claude-sonnet-4-6', ...ask})).status).toBe(200)
+  })
+
+  it('answers HEAD /api/hello without a token', async () => {
+    const response = await fetch(router.url + '/api/hello', {method: 'HEAD'})
+    expect(response.status).toBe(200)
+  })
+
+  it('logs routing fields but never a token', () => {
+    const log = lines.join('\n')
+    expect(log).toContain('"routedModel":"vertex-sonnet"')
+    expect(log).toContain('"group":"ml-team"')
+    expect(log).not.toContain(devToken.split('.')[2])
+    expect(log).not.toContain(mlToken.split('.')[2])
+  })
+})

@@ -1,0 +1,150 @@
+import {spawnSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const RUN = join(ROOT, 'bin', 'run.js')
+
+let dir: string
+let config: string
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ccfleet-cli-'))
+  config = join(dir, 'fleet.jsonc')
+  writeFileSync(config, '{"organization": {"name": "Cli Org", "identifier": "com.cli"}, "oauth": {"issuer": "https://login.cli.example", "clientId": "cc"}}')
+})
+
+afterAll(() => {
+  rmSync(dir, {recursive: true, force: true})
+})
+
+function ccfleet(...args: string[]) {
+  const result = spawnSync(process.execPath, [RUN, ...args], {encoding: 'utf8', env: {...process.env, HOME: join(dir, 'home')}})
+  return {code: result.status, stdout: result.stdout, stderr: result.stderr}
+}
+
+function fresh(name: string, content?: string): string {
+  const file = join(dir, name, 'settings.json')
+  mkdirSync(dirname(file), {recursive: true})
+  if (content !== undefined) writeFileSync(file, content)
+  return file
+}
+
+describe('ccfleet settings merge CLI', () => {
+  it('merges into the home folder by default and reports unchanged next time', () => {
+    const first = ccfleet('settings', 'merge', '--config', config, '--scope', 'user', '--os', 'linux')
+    const file = join(dir, 'home', '.claude', 'settings.json')
+
+    expect(first.code).toBe(0)
+    expect(first.stdout).toBe(`${file}: created\n`)
+    expect(JSON.parse(readFileSync(file, 'utf8')).apiKeyHelper).toBe(`${join(dir, 'home')}/.claude/auth-helper.sh`)
+
+    const second = ccfleet('settings', 'merge', '--config', config, '--scope', 'user', '--os', 'linux')
+    expect(second.code).toBe(0)
+    expect(second.stdout).toBe(`${file}: unchanged\n`)
+  })
+
+  it('prints the --json shape', () => {
+    const file = fresh('json', '{\n  "model": "opus", // mine\n}\n')
+    const result = ccfleet('settings', 'merge', '--config', config, '--file', file, '--helper-path', '/opt/h.sh', '--json')
+    const report = JSON.parse(result.stdout)
+
+    expect(result.code).toBe(0)
+    expect(report).toMatchObject({file, target: file, changed: true, status: 'changed', created: false, dryRun: false, apiKeyHelper: '/opt/h.sh'})
+    expect(report.backup).toMatch(/settings\.json\.ccfleet-backup-\d{8}T\d{6}Z$/)
+    expect(report.repairs).toEqual([
+      {line: 2, kind: 'trailing-comma'},
+      {line: 2, kind: 'line-comment'},
+    ])
+    expect(report.warnings).toEqual([])
+    expect(report.conflicts).toEqual([])
+    expect(result.stderr).toContain(`${file}:2: repair: removed a line comment`)
+  })
+
+  it('prints a unified diff under --dry-run and writes nothing', () => {
+    const original = '{\n  "model": "opus"\n}\n'
+    const file = fresh('dry', original)
+    const result = ccfleet('settings', 'merge', '--config', config, '--file', file, '--helper-path', '/opt/h.sh', '--dry-run')
+
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(`--- ${file}\tcurrent\n+++ ${file}\tmerged\n@@ -1,3 +1,10 @@\n {\n-  "model": "opus"\n+  "model": "opus",\n+  "apiKeyHelper": "/opt/h.sh",\n`)
+    expect(readFileSync(file, 'utf8')).toBe(original)
+  })
+
+  it('exits 3 on a conflict and names key, old and new value', () => {
+    const original = '{"env": {"ANTHROPIC_BASE_URL": "https://api.anthropic.com"}}'
+    const file = fresh('conflict', original)
+    const result = ccfleet('settings', 'merge', '--config', config, '--file', file, '--helper-path', '/opt/h.sh')
+
+    expect(result.code).toBe(3)
+    expect(result.stderr).toContain('env.ANTHROPIC_BASE_URL: existing "https://api.anthropic.com", ccfleet would write "https://model-router.surepath.ai"')
+    expect(result.stderr).toContain('--force')
+    expect(readFileSync(file, 'utf8')).toBe(original)
+
+    const json = ccfleet('settings', 'merge', '--config', config, '--file', file, '--helper-path', '/opt/h.sh', '--json')
+    expect(json.code).toBe(3)
+    expect(JSON.parse(json.stdout).error.details.conflicts).toEqual([{key: 'env.ANTHROPIC_BASE_URL', old: 'https://api.anthropic.com', new: 'https://model-router.surepath.ai'}])
+
+    const forced = ccfleet('settings', 'merge', '--config', config, '--file', file, '--helper-path', '/opt/h.sh', '--force', '--base-url', 'https://router.cli.example')
+    expect(forced.code).toBe(0)
+    expect(JSON.parse(readFileSync(file, 'utf8')).env.ANTHROPIC_BASE_URL).toBe('https://router.cli.example')
+  })
+
+  it('exits 1 on invalid JSON with file:line:column', () => {
+    const original = '{\n  "a": 1,\n  "b": tru\n}\n'
+    const file = fresh('invalid', original)
+    const result = ccfleet('settings', 'merge', '--config', config, '--file', file)
+
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(`${file}:3:8:`)
+    expect(readFileSync(file, 'utf8')).toBe(original)
+  })
+
+  it('warns about and removes overriding variables', () => {
+    const file = fresh('override', '{\n  "env": {\n    "ANTHROPIC_API_KEY": "sk-secret-value",\n    "A": "1"\n  }\n}\n')
+    const warned = ccfleet('settings', 'merge', '--config', config, '--file', file, '--helper-path', '/opt/h.sh')
+
+    expect(warned.code).toBe(0)
+    expect(warned.stderr).toContain('env.ANTHROPIC_API_KEY (line 3) makes Claude Code ignore apiKeyHelper')
+    expect(warned.stderr).not.toContain('sk-secret-value')
+
+    const removed = ccfleet('settings', 'merge', '--config', config, '--file', file, '--helper-path', '/opt/h.sh', '--remove-overriding-env', '--json')
+    expect(JSON.parse(removed.stdout).removed).toEqual(['env.ANTHROPIC_API_KEY'])
+    expect(JSON.parse(readFileSync(file, 'utf8')).env.ANTHROPIC_API_KEY).toBeUndefined()
+  })
+
+  it('writes the Windows helper command with escaped backslashes', () => {
+    const file = fresh('windows')
+    const result = ccfleet('settings', 'merge', '--config', config, '--file', file, '--os', 'windows', '--helper-path', 'C:\\Users\\Zoë Ångström\\.claude\\auth-helper.ps1')
+
+    expect(result.code).toBe(0)
+    expect(readFileSync(file, 'utf8')).toContain('"apiKeyHelper": "powershell -NoProfile -ExecutionPolicy Bypass -File \\"C:\\\\Users\\\\Zoë Ångström\\\\.claude\\\\auth-helper.ps1\\""')
+  })
+
+  it('needs --file for a Windows target on this host', () => {
+    const result = ccfleet('settings', 'merge', '--config', config, '--os', 'windows')
+
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('--file')
+  })
+
+  it('exits 2 on an unknown flag and 1 on a missing config', () => {
+    expect(ccfleet('settings', 'merge', '--bogus').code).toBe(2)
+    const missing = ccfleet('settings', 'merge', '--config', join(dir, 'nope.jsonc'), '--file', join(dir, 'x.json'))
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('ccfleet init')
+  })
+
+  it('documents exit codes and examples in --help', () => {
+    const help = ccfleet('settings', 'merge', '--help')
+
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('EXIT CODES')
+    expect(help.stdout).toMatch(/3 +existing apiKeyHelper or env values differ/)
+    expect(help.stdout).toContain('EXAMPLES')
+  })
+})
