@@ -55,7 +55,7 @@ export const MANIFEST_FILE = 'manifest.json'
 /**
  * Builds every artifact of the requested targets and writes them under `outDir`. Everything is built
  * in memory and written into a temporary folder next to `outDir`, which replaces `outDir` only when
- * complete; on any failure the temporary folder is removed and `outDir` is left as it was.
+ * complete. On any failure the temporary folder is removed and `outDir` is left as it was.
  */
 export async function buildFleet(options: BuildOptions): Promise<BuildResult> {
   const outDir = resolve(options.outDir)
@@ -171,7 +171,7 @@ function checkOutputFolder(outDir: string, force: boolean): void {
   }
 
   if (force || readdirSync(outDir).length === 0 || isPreviousBuild(outDir)) return
-  throw new CcfleetError(`--out ${outDir} is not empty and holds no ccfleet ${MANIFEST_FILE}; the build would replace everything in it`, {
+  throw new CcfleetError(`--out ${outDir} is not empty and contains no ccfleet ${MANIFEST_FILE}; the build would replace everything in it`, {
     code: 'OUTPUT_REFUSED',
     hint: 'Choose an empty or new folder, or pass --force to replace its contents.',
     exitCode: BUILD_EXIT.outputRefused,
@@ -188,7 +188,7 @@ function isPreviousBuild(outDir: string): boolean {
 }
 
 /**
- * Writes the tree into `<parent>/.<name>.ccfleet-<random>` and swaps it into place with renames on
+ * Writes the tree into `<parent>/.<name>.ccfleet-new-<pid>-<random>` and swaps it into place with renames on
  * the same file system. Files get the artifact's mode and the build timestamp as mtime.
  */
 function writeTree(outDir: string, artifacts: {target: TargetOs; artifact: Artifact}[], manifest: BuildManifest, epoch: number): void {

@@ -1,11 +1,12 @@
 import type {FleetConfig, TargetOs} from '../config/types.js'
 import {MACOS_PREFERENCE_DOMAIN, MANAGED_DROP_IN_DIR, MANAGED_SETTINGS_FILE, WINDOWS_POLICY_KEY, WINDOWS_POLICY_VALUE} from '../platform/facts.js'
 import {linuxArtifactNames} from './linux/build.js'
-import {dropInPath, sharePath} from './linux/package.js'
+import {linuxDropInPath} from './posix/scripts.js'
+import {sharePath} from './linux/package.js'
 import type {Artifact} from './types.js'
 
 /**
- * The README.md of one target folder: what each file is and, step by step, how an admin deploys it.
+ * Renders the README.md of one target folder: what each file is and, step by step, how an admin deploys it.
  * It names the files the builder actually returned, so it stays true when a builder changes them.
  */
 export function targetReadme(config: FleetConfig, target: TargetOs, artifacts: readonly Artifact[]): string {
@@ -109,7 +110,7 @@ function linuxSections(config: FleetConfig): string[] {
     config.settings.scope === 'managed'
       ? [
           `Both packages install the auth helper at \`${config.helper.installPath.linux}\` (mode 0755) and the`,
-          `managed settings drop-in \`${dropInPath(config)}\`, a configuration file the package owns.`,
+          `managed settings drop-in \`${linuxDropInPath(config)}\`, a configuration file the package owns.`,
           `Claude Code 2.1.83 and later merge \`${MANAGED_DROP_IN_DIR.linux}/*.json\` after`,
           `\`${MANAGED_SETTINGS_FILE.linux}\`, which the packages never touch. Removing the package`,
           'removes the helper; purging it (`apt-get purge`, or `dnf remove`) also removes the drop-in.',
@@ -176,44 +177,53 @@ function windowsSections(config: FleetConfig, artifacts: readonly Artifact[]): s
   const uninstall = fileNamed(artifacts, /(^|\/)uninstall[^/]*\.ps1$/i, 'the uninstall script')
   const detect = fileNamed(artifacts, /(^|\/)detect[^/]*\.ps1$/i, 'the detection script')
   const remediate = fileNamed(artifacts, /(^|\/)remediat[^/]*\.ps1$/i, 'the remediation script')
+  const reg = fileNamed(artifacts, /\.reg$/i, 'the `.reg` file')
+  const policy = `HKLM\\${WINDOWS_POLICY_KEY}`
+  const dropIn = `${MANAGED_DROP_IN_DIR.windows}\\${config.package.name}.json`
   return [
     '## What goes where',
     '',
     `- ${install} runs as SYSTEM: it installs the auth helper at \`${config.helper.installPath.windows}\``,
     config.settings.scope === 'managed'
-      ? `  and writes the managed settings to the registry policy \`HKLM\\${WINDOWS_POLICY_KEY}\` value \`${WINDOWS_POLICY_VALUE}\`.`
+      ? `  and delivers the settings through the managed source Claude Code reads on that machine: it merges \`apiKeyHelper\` and \`env\` into the policy value \`${policy}\\${WINDOWS_POLICY_VALUE}\` when one exists, and otherwise writes the drop-in \`${dropIn}\`.`
       : "  and merges the settings into each user's `%USERPROFILE%\\.claude\\settings.json`.",
-    `- ${detect} and ${remediate} are an Intune Remediations pair that finds and repairs drift.`,
+    `- ${detect} and ${remediate} are an Intune Remediations pair that finds and repairs drift; ${detect} also works as a Win32 app detection rule.`,
     `- ${uninstall} removes what the install script added.`,
+    `- ${reg} sets the policy value \`${policy}\\${WINDOWS_POLICY_VALUE}\` to the whole managed settings document, for Group Policy or \`reg import\`. Claude Code prefers that value to every managed file, so deliver it or the scripts' managed settings, not a different document in each.`,
     '',
-    'The scripts are ASCII-only, so Windows PowerShell 5.1 reads them correctly without a BOM.',
+    'Every script writes a one-line summary and exits 0 on success and 1 on failure, so the MDM shows',
+    'the outcome. The scripts are ASCII-only, so Windows PowerShell 5.1 reads them correctly without a BOM.',
     '',
     '## Microsoft Intune',
     '',
-    `1. Devices > Scripts and remediations > Platform scripts > Add (Windows 10 and later): upload`,
+    '1. Devices > Scripts and remediations > Platform scripts > Add (Windows 10 and later): upload',
     `   ${install}; Run this script using the logged on credentials: No; Enforce script signature`,
     '   check: No (Yes if you sign it); Run script in 64 bit PowerShell Host: Yes; assign device groups.',
     `2. Devices > Scripts and remediations > Remediations > Create: detection script ${detect},`,
-    `   remediation script ${remediate}, run as the logged-on user: No, 64-bit: Yes, schedule Daily;`,
-    '   assign the same groups.',
+    `   remediation script ${remediate}, Run this script using the logged-on credentials: No, Run script`,
+    '   in 64-bit PowerShell: Yes, schedule Daily; assign the same groups.',
     `3. To roll back: unassign both and deploy ${uninstall} as a platform script.`,
     '',
     '## Group Policy',
     '',
     `1. Copy ${install} and ${uninstall} to a share every computer can read, such as the`,
-    '   domain\'s `NETLOGON` share.',
+    "   domain's `NETLOGON` share.",
     '2. Group Policy Management: create a GPO, edit it, open Computer Configuration > Policies >',
     '   Windows Settings > Scripts (Startup/Shutdown) > Startup > PowerShell Scripts, and add the',
     '   install script by its UNC path.',
-    '3. Link the GPO to the organizational units of the developer machines; the script runs at the',
-    '   next restart (`gpupdate /force` then restart to test one machine).',
-    '4. To roll back: replace the startup script with the uninstall script, then unlink the GPO after',
+    `3. To deliver the settings as the policy value as well: on a reference machine run \`reg import\` on ${reg},`,
+    '   then in the GPO open Computer Configuration > Preferences > Windows Settings > Registry > New >',
+    `   Registry Wizard, choose Local computer and select the value \`${policy}\\${WINDOWS_POLICY_VALUE}\`.`,
+    '   The startup script is still needed: it installs the helper.',
+    '4. Link the GPO to the organizational units of the developer machines; the startup script runs at',
+    '   the next restart (`gpupdate /force` then restart to test one machine).',
+    '5. To roll back: replace the startup script with the uninstall script, then unlink the GPO after',
     '   the machines have restarted.',
     '',
     '## Check a machine',
     '',
-    `Run \`reg query "HKLM\\${WINDOWS_POLICY_KEY}" /v ${WINDOWS_POLICY_VALUE}\` (managed scope), check the helper`,
-    'file exists, and run `claude` once as a user: it prints a sign-in code on the first request.',
+    `Run ${detect} as administrator (exit code 0 means compliant), and \`claude\` once as a user: it prints a`,
+    'sign-in code on the first request.',
     '',
   ]
 }

@@ -84,13 +84,27 @@ let validator: (((data: unknown) => boolean) & {errors?: ErrorObject[] | null}) 
 
 function compiledValidator() {
   if (validator) return validator
-  // ajv is loaded here, not at the top, so that commands which never read a config start faster.
   const require = createRequire(import.meta.url)
+  const schemaText = readFileSync(FLEET_SCHEMA_PATH, 'utf8')
+
+  // `npm run build` precompiles the schema (scripts/compile-fleet-schema.mjs); use that validator
+  // unless the schema changed after the build. Running from src/ (tests) always compiles here.
+  try {
+    const precompiled = require('./fleet-validator.cjs')
+    if (precompiled.schemaSha256 === createHash('sha256').update(schemaText).digest('hex')) {
+      validator = precompiled.default
+      return validator!
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error
+  }
+
+  // ajv is loaded here, not at the top, so that commands which never read a config start faster.
   const Ajv = require('ajv').default ?? require('ajv')
   const addFormats = require('ajv-formats').default ?? require('ajv-formats')
   const ajv = new Ajv({allErrors: true, strict: false})
   addFormats(ajv)
-  validator = ajv.compile(JSON.parse(readFileSync(FLEET_SCHEMA_PATH, 'utf8')))
+  validator = ajv.compile(JSON.parse(schemaText))
   return validator!
 }
 

@@ -8,7 +8,7 @@ import {userSettingsPath} from '../platform/facts.js'
 import {DEMO_EXIT} from './exit-codes.js'
 import {cleanEnv, runProcess, tail} from './process.js'
 
-/** What the user-scope install left in the throwaway home. */
+/** Files and settings the user-scope install left in the throwaway home. */
 export interface DemoInstall {
   /** The installer that ran, as a person would type it. */
   installer: string
@@ -23,9 +23,9 @@ export interface DemoInstall {
 
 /**
  * Installs the built artifacts into `home` in user scope, through the installer an admin or a
- * developer would run: on Linux and macOS the tarball's `install.sh --user` (POSIX sh, the same on
- * both) with HOME pointed at `home`; on Windows `install.ps1` as the signed-in user with USERPROFILE
- * pointed at `home`.
+ * developer would run. Linux and macOS use the tarball's `install.sh --user` (the same POSIX sh on
+ * both) with HOME pointed at `home`. Windows runs `install.ps1` as the signed-in user with
+ * USERPROFILE pointed at `home`.
  */
 export async function installIntoHome(os: TargetOs, config: FleetConfig, buildDir: string, manifest: BuildManifest, workDir: string, home: string): Promise<DemoInstall> {
   return os === 'windows' ? installWindows(config, buildDir, manifest, home) : installTarball(config, buildDir, manifest, workDir, home)

@@ -7,7 +7,7 @@ const FORMATTING: FormattingOptions = {insertSpaces: true, tabSize: 2, eol: '\n'
 export interface LocalConfigOptions {
   /** Base URL of the local router, for example `http://127.0.0.1:40123`. */
   routerUrl: string
-  /** Replaces `settings.scope`; the demo installs into one home, so it asks for `user`. */
+  /** Replaces `settings.scope`. The demo installs into one home, so it sets `user`. */
   scope?: 'user' | 'managed'
 }
 

@@ -3,7 +3,7 @@ export interface MessagesReply {
   status: number
   /** The model id the request asked for. */
   requestedModel: string
-  /** The private model the router says served it (`x-ccfleet-routed-model`), when it says. */
+  /** The private model that served the request, from the router's `x-ccfleet-routed-model` header. */
   routedModel?: string
   requestId?: string
   /** The assistant's text, joined from the `text_delta` events. */
@@ -25,9 +25,9 @@ export interface MessagesRequestOptions {
 }
 
 /**
- * Sends a Messages request the way Claude Code does: `POST /v1/messages?beta=true`, the helper's
- * token both as `Authorization: Bearer` and as `x-api-key`, `anthropic-version: 2023-06-01`, an
- * `anthropic-beta` header and `stream: true`; then reads the SSE stream to its end.
+ * Sends a Messages request the way Claude Code does and reads the SSE stream to its end. The request
+ * is `POST /v1/messages?beta=true` with the helper's token both as `Authorization: Bearer` and as
+ * `x-api-key`, `anthropic-version: 2023-06-01`, an `anthropic-beta` header and `stream: true`.
  */
 export async function sendMessagesRequest(options: MessagesRequestOptions): Promise<MessagesReply> {
   const url = `${options.baseUrl.replace(/\/+$/, '')}/v1/messages?beta=true`

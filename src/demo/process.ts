@@ -13,6 +13,8 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv
   cwd?: string
   timeoutMs: number
+  /** Pass the arguments to the Windows command line as they are (for `cmd /d /s /c "..."`). */
+  windowsVerbatimArguments?: boolean
 }
 
 /**
@@ -22,7 +24,7 @@ export interface RunOptions {
  */
 export function runProcess(command: string, args: readonly string[], options: RunOptions): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {env: options.env, cwd: options.cwd, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true})
+    const child = spawn(command, args, {env: options.env, cwd: options.cwd, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, windowsVerbatimArguments: options.windowsVerbatimArguments})
     let stdout = ''
     let stderr = ''
     let timedOut = false
@@ -47,7 +49,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
   })
 }
 
-/** The environment a step's programs get: none of ours, so no ANTHROPIC_* or proxy variable leaks in. */
+/** Builds the environment of a step's programs from scratch, so no ANTHROPIC_* or proxy variable leaks in. */
 export function cleanEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     HOME: home,
@@ -65,7 +67,7 @@ export function cleanEnv(home: string, extra: Record<string, string> = {}): Node
   return env
 }
 
-/** The last lines of a program's output, for error messages. */
+/** Returns the last lines of a program's output, for error messages. */
 export function tail(text: string, lines = 12): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n')
 }

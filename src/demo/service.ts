@@ -56,14 +56,14 @@ export interface DemoResult {
   durationMs: number
 }
 
-/** Prompt of the demo's requests; the conformance router answers with the route it took. */
+/** Prompt of the demo's requests. The conformance router replies with the route it took. */
 const PROMPT = 'Which model serves this request?'
 
 /**
- * Runs the whole path once, on this machine, with nothing outside a temp folder touched: a local
- * conformance router, the fleet config pointed at it, `ccfleet build`, a user-scope install into a
- * throwaway home, the installed helper's device flow (the router approves it), a streamed Messages
- * request the way Claude Code sends it, and optionally the real `claude -p`.
+ * Runs the whole path once on this machine and touches nothing outside a temp folder. The steps are a
+ * local conformance router, the fleet config pointed at it, `ccfleet build`, a user-scope install
+ * into a throwaway home, the installed helper's device flow (the router approves it), a streamed
+ * Messages request the way Claude Code sends it, and optionally the real `claude -p`.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const started = Date.now()
@@ -140,7 +140,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await router.close()
     router = undefined
     if (!options.keep) rmSync(workDir, {recursive: true, force: true})
-    report('Clean-up', options.keep ? [`Kept everything in ${workDir}`, `Try: HOME=${paths.home} sh ${install.helperPath} status`] : [`Stopped the router and removed ${workDir}.`])
+    const statusCommand = os === 'windows' ? `powershell -File "${install.helperPath}" status (with USERPROFILE=${paths.home})` : `HOME=${paths.home} sh ${install.helperPath} status`
+    report('Clean-up', options.keep ? [`Kept everything in ${workDir}`, `Try: ${statusCommand}`] : [`Stopped the router and removed ${workDir}.`])
 
     const {token: _token, ...signInSummary} = signIn
     return {
@@ -205,11 +206,15 @@ interface SignIn {
 
 /** Runs the installed `apiKeyHelper` command through the shell Claude Code uses on this OS. */
 async function signInWithHelper(os: TargetOs, config: FleetConfig, install: DemoInstall, router: RunningRouter, home: string, cwd: string): Promise<SignIn> {
-  const [shell, args] = os === 'windows' ? ['cmd.exe', ['/d', '/c', install.apiKeyHelper]] : ['/bin/sh', ['-c', install.apiKeyHelper]]
-  const run = await runProcess(shell, args, {env: cleanEnv(home, install.env), cwd, timeoutMs: 60_000})
+  // cmd.exe takes the whole command line after /c as it is, so Node must not quote it again.
+  // NOTE: the Windows branch has not been run on Windows; the tests run the Linux and macOS paths.
+  const [shell, args] = os === 'windows' ? ['cmd.exe', ['/d', '/s', '/c', `"${install.apiKeyHelper}"`]] : ['/bin/sh', ['-c', install.apiKeyHelper]]
+  const run = await runProcess(shell, args, {env: cleanEnv(home, install.env), cwd, timeoutMs: 60_000, windowsVerbatimArguments: os === 'windows'})
   const token = run.stdout.replace(/\r?\n$/, '')
   if (run.code !== 0 || run.timedOut || !/^[!-~]+$/.test(token)) {
-    const why = run.timedOut ? 'timed out after 60 s' : run.code === 0 ? 'printed something other than one line of printable ASCII on stdout' : `exited with ${run.code ?? run.signal}`
+    let why = `exited with ${run.code ?? run.signal}`
+    if (run.timedOut) why = 'timed out after 60 s'
+    else if (run.code === 0) why = 'printed something other than one line of printable ASCII on stdout'
     throw new CcfleetError(`The auth helper ${why}:\n${tail(run.stderr)}`, {code: 'DEMO_SIGN_IN_FAILED', exitCode: DEMO_EXIT.signInFailed, hint: `Check the router log for the device-flow requests; run \`HOME=${home} sh ${install.helperPath} status\` with --keep.`})
   }
 

@@ -19,7 +19,7 @@ export function buildDeb(spec: PackageSpec): Buffer {
   ])
 }
 
-/** The `control` file text (deb-control(5)), fields in the order dpkg-gencontrol writes them. */
+/** Renders the `control` file (deb-control(5)), with the fields in the order dpkg-gencontrol writes them. */
 export function debControl(spec: PackageSpec): string {
   const files = sortedFiles(spec)
   const installedKiB = files.reduce((sum, file) => sum + Math.ceil(file.bytes.length / 1024), 0) + parentDirectories(files).length
@@ -41,7 +41,7 @@ export function debControl(spec: PackageSpec): string {
     .join('\n') + '\n'
 }
 
-/** The members of control.tar.gz, in dpkg-deb's order: `./`, then files sorted by name. */
+/** Lists the members of control.tar.gz, in dpkg-deb's order: `./`, then files sorted by name. */
 function debControlFiles(spec: PackageSpec): TarEntry[] {
   const files = sortedFiles(spec)
   const members = new Map<string, {bytes: Buffer; mode: number}>()
@@ -63,7 +63,7 @@ function debControlFiles(spec: PackageSpec): TarEntry[] {
   return entries
 }
 
-/** The members of data.tar.gz: every directory and file, parents first, sorted by path. */
+/** Lists the members of data.tar.gz: every directory and file, parents first, sorted by path. */
 function debDataEntries(spec: PackageSpec): TarEntry[] {
   const files = sortedFiles(spec)
   const owner = {uid: 0, gid: 0, user: 'root', group: 'root', mtime: spec.mtime}
@@ -78,8 +78,8 @@ function debDataEntries(spec: PackageSpec): TarEntry[] {
 }
 
 /**
- * The Description field: the synopsis on the first line, then the long description with each
- * paragraph wrapped at 79 columns and blank lines written as " .".
+ * Formats the Description field: the synopsis on the first line, then the long description with
+ * each paragraph wrapped at 78 columns and blank lines written as " .".
  */
 function debDescription(summary: string, description: string): string {
   const synopsis = summary.replace(/\s+/g, ' ').trim()
@@ -104,9 +104,9 @@ function wrap(text: string, width: number): string[] {
 }
 
 /**
- * A `Name <email>` contact as Debian fields and changelogs need it: the name becomes an RFC 822
- * quoted string when it contains a special character such as `,`, `;`, `@` or `]`, which would
- * otherwise make dpkg and lintian read it as several or malformed addresses.
+ * Formats a `Name <email>` contact for Debian fields and changelogs. A name that contains an RFC 822
+ * special character such as `,`, `;`, `@` or `]` becomes a quoted string, because dpkg and lintian
+ * would otherwise read it as several addresses or a malformed one.
  */
 export function debianContact(contact: string): string {
   const match = /^(.*\S)\s*<([^<>]+)>$/.exec(contact.trim())

@@ -46,7 +46,9 @@ export interface ParsedModelId {
 }
 
 const REGION_PREFIX = /^(?:us|eu|apac|jp|au|ca|global|us-gov)\./
-const FAMILIES = 'haiku|sonnet|opus'
+const ALIAS = /^(haiku|sonnet|opus)$/
+const CURRENT_ID = /^claude-(haiku|sonnet|opus)-(\d+)(?:-(\d))?$/
+const OLDER_ID = /^claude-(\d+)(?:-(\d))?-(haiku|sonnet|opus)$/
 
 /**
  * Resolves a model id to a Claude family and version. Accepts API ids with or without a date
@@ -61,14 +63,14 @@ export function parseModelId(requested: string): ParsedModelId | undefined {
   id = id.replace(REGION_PREFIX, '').replace(/^anthropic\./, '')
   id = id.replace(/-v\d+(?::\d+)?$/, '').replace(/@\d{8}$/, '').replace(/-latest$/, '').replace(/-\d{8}$/, '')
 
-  const alias = new RegExp(`^(${FAMILIES})$`).exec(id)
+  const alias = ALIAS.exec(id)
   if (alias) {
     const routed = FAMILY_ROUTE[alias[1] as ModelFamily]
     return {requested, family: alias[1] as ModelFamily, version: ROUTED_MODELS.find((model) => model.id === routed)!.version, routed}
   }
 
-  const current = new RegExp(`^claude-(${FAMILIES})-(\\d+)(?:-(\\d))?$`).exec(id)
-  const older = new RegExp(`^claude-(\\d+)(?:-(\\d))?-(${FAMILIES})$`).exec(id)
+  const current = CURRENT_ID.exec(id)
+  const older = OLDER_ID.exec(id)
   let family: ModelFamily
   let version: string
   if (current) {

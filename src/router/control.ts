@@ -99,7 +99,7 @@ export class RouterControl {
 
   /** The last requests' log entries, oldest first. */
   requests(): LogEntry[] {
-    return [...this.state.recent]
+    return this.state.recent.slice(-1000)
   }
 
   clearRequests(): void {

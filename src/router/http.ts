@@ -115,9 +115,13 @@ export function isLoopbackPeer(request: IncomingMessage): boolean {
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.')
 }
 
-/** Creates an id like Anthropic's `req_...` request ids. */
+const requestIdPrefix = 'req_' + randomBytes(9).toString('base64url')
+let requestCounter = 0
+
+/** Creates an id shaped like Anthropic's `req_...` ids: unique per process, cheap to make. */
 export function newRequestId(): string {
-  return 'req_' + randomBytes(12).toString('base64url')
+  requestCounter++
+  return requestIdPrefix + requestCounter.toString(36).padStart(6, '0')
 }
 
 /** Escapes text for HTML element content and quoted attribute values. */

@@ -206,39 +206,55 @@ export async function messages(exchange: Exchange): Promise<void> {
 /** Text deltas of at most this many characters, so clients see several. */
 const DELTA_CHARS = 24
 
-function streamEvents(reply: {id: string; model: string; text: string; stopReason: string; usage: {input_tokens: number; output_tokens: number}}): string[] {
-  const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`
-  const events = [
-    event('message_start', {
-      type: 'message_start',
-      message: {id: reply.id, type: 'message', role: 'assistant', model: reply.model, content: [], stop_reason: null, stop_sequence: null, usage: {input_tokens: reply.usage.input_tokens, output_tokens: 1}},
-    }),
-    event('ping', {type: 'ping'}),
-    event('content_block_start', {type: 'content_block_start', index: 0, content_block: {type: 'text', text: ''}}),
-  ]
-  for (let offset = 0; offset < reply.text.length; offset += DELTA_CHARS) {
-    events.push(event('content_block_delta', {type: 'content_block_delta', index: 0, delta: {type: 'text_delta', text: reply.text.slice(offset, offset + DELTA_CHARS)}}))
+type StreamReply = {id: string; model: string; text: string; stopReason: string; usage: {input_tokens: number; output_tokens: number}}
+
+function sseEvent(name: string, data: unknown): string {
+  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`
+}
+
+/** Serialized content events by reply text; the text repeats for each route, so they are built once. */
+const contentEventsCache = new Map<string, string[]>()
+
+function contentEvents(text: string): string[] {
+  let events = contentEventsCache.get(text)
+  if (events) return events
+  events = [sseEvent('ping', {type: 'ping'}), sseEvent('content_block_start', {type: 'content_block_start', index: 0, content_block: {type: 'text', text: ''}})]
+  for (let offset = 0; offset < text.length; offset += DELTA_CHARS) {
+    events.push(sseEvent('content_block_delta', {type: 'content_block_delta', index: 0, delta: {type: 'text_delta', text: text.slice(offset, offset + DELTA_CHARS)}}))
   }
 
-  events.push(
-    event('content_block_stop', {type: 'content_block_stop', index: 0}),
-    event('message_delta', {type: 'message_delta', delta: {stop_reason: reply.stopReason, stop_sequence: null}, usage: {output_tokens: reply.usage.output_tokens}}),
-    event('message_stop', {type: 'message_stop'}),
-  )
+  events.push(sseEvent('content_block_stop', {type: 'content_block_stop', index: 0}))
+  if (contentEventsCache.size >= 1000) contentEventsCache.clear()
+  contentEventsCache.set(text, events)
   return events
 }
 
-async function stream(exchange: Exchange, reply: Parameters<typeof streamEvents>[0]): Promise<void> {
+function streamEvents(reply: StreamReply): string[] {
+  return [
+    sseEvent('message_start', {
+      type: 'message_start',
+      message: {id: reply.id, type: 'message', role: 'assistant', model: reply.model, content: [], stop_reason: null, stop_sequence: null, usage: {input_tokens: reply.usage.input_tokens, output_tokens: 1}},
+    }),
+    ...contentEvents(reply.text),
+    sseEvent('message_delta', {type: 'message_delta', delta: {stop_reason: reply.stopReason, stop_sequence: null}, usage: {output_tokens: reply.usage.output_tokens}}),
+    sseEvent('message_stop', {type: 'message_stop'}),
+  ]
+}
+
+async function stream(exchange: Exchange, reply: StreamReply): Promise<void> {
   const {response, state} = exchange
   const delay = state.options.streamDelayMs
-  response.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'})
   const events = streamEvents(reply)
   if (delay <= 0) {
-    response.end(events.join(''))
+    // The whole stream is known: send it in one write with a length instead of chunked encoding.
+    const bytes = Buffer.from(events.join(''))
+    response.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'content-length': String(bytes.length)})
+    response.end(bytes)
     state.count('messagesCompleted')
     return
   }
 
+  response.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache'})
   for (const chunk of events) {
     if (response.destroyed) return
     response.write(chunk)

@@ -34,10 +34,7 @@ export async function serveRouter(options: ServeOptions): Promise<void> {
     }
   }
 
-  const log = (line: string) => {
-    if (logFd === undefined) process.stderr.write(line + '\n')
-    else writeSync(logFd, line + '\n')
-  }
+  const log = batchedLineWriter(logFd ?? 2)
 
   let router
   try {
@@ -53,7 +50,7 @@ export async function serveRouter(options: ServeOptions): Promise<void> {
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      process.stderr.write(JSON.stringify({time: new Date().toISOString(), event: 'shutdown', signal}) + '\n')
+      log(JSON.stringify({time: new Date().toISOString(), event: 'shutdown', signal}))
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
       void router.close().then(resolve)
@@ -63,5 +60,36 @@ export async function serveRouter(options: ServeOptions): Promise<void> {
     process.on('SIGTERM', stop)
   })
 
+  log.flush()
   if (logFd !== undefined) closeSync(logFd)
+}
+
+/**
+ * Collects log lines and writes them once per event-loop turn: one write per request costs more
+ * than serving it. Lines keep their order; `flush` writes what is left before shutdown.
+ */
+function batchedLineWriter(fd: number): ((line: string) => void) & {flush: () => void} {
+  let pending: string[] = []
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    if (pending.length === 0) return
+    const text = pending.join('\n') + '\n'
+    pending = []
+    try {
+      writeSync(fd, text)
+    } catch {
+      // A closed stderr must not take the router down; the lines are lost.
+    }
+  }
+
+  const write = (line: string) => {
+    pending.push(line)
+    if (!scheduled) {
+      scheduled = true
+      setImmediate(flush)
+    }
+  }
+
+  return Object.assign(write, {flush})
 }

@@ -91,7 +91,8 @@ export class RouterState {
 
   record(entry: LogEntry): void {
     this.recent.push(entry)
-    if (this.recent.length > RECENT_REQUESTS) this.recent.splice(0, this.recent.length - RECENT_REQUESTS)
+    // Trim in batches: dropping one entry per request would shift the whole array each time.
+    if (this.recent.length >= 2 * RECENT_REQUESTS) this.recent.splice(0, this.recent.length - RECENT_REQUESTS)
     this.options.log?.(JSON.stringify(entry))
   }
 

@@ -56,7 +56,7 @@ export interface SettingsMergeReport {
 }
 
 /**
- * The settings file a user expects for a scope: the user file in the home folder, or for `managed`
+ * Picks the settings file a user expects for a scope: the user file in the home folder, or for `managed`
  * ccfleet's own drop-in file, `<managed-settings.d>/<package name>.json`. Claude Code 2.1.83 and later
  * merge drop-ins after `managed-settings.json`, so the admin's main file is never touched.
  */

@@ -8,7 +8,7 @@ import {describe, expect, it} from 'vitest'
 
 import {loadFleetConfig} from '../../src/config/load.js'
 import type {DemoResult} from '../../src/demo/service.js'
-import {CLI, EXAMPLES, withScratch} from '../support/e2e.js'
+import {CLI, EXAMPLES, withScratch, E2E_TIMEOUT_MS} from '../support/e2e.js'
 
 const EXAMPLE = join(EXAMPLES, 'surepath.fleet.jsonc')
 
@@ -58,7 +58,7 @@ describe('ccfleet demo', () => {
     for (const title of ['Conformance router', 'Build', 'Install (user scope)', 'Sign-in (device flow)', 'Messages request', 'Clean-up']) {
       expect(run.stderr, `progress step ${title}`).toContain(title)
     }
-  })
+  }, E2E_TIMEOUT_MS)
 
   it('keeps everything with --keep', async () => {
     const run = await runDemoCli(['--keep'])
@@ -80,13 +80,13 @@ describe('ccfleet demo', () => {
     } finally {
       rmSync(kept!, {recursive: true, force: true})
     }
-  })
+  }, E2E_TIMEOUT_MS)
 
   it('exits 3 on a missing config', async () => {
     const run = await runDemoCli(['--config', '/nonexistent/fleet.jsonc'])
     expect(run.code).toBe(3)
     expect(run.stderr).toContain('/nonexistent/fleet.jsonc')
-  })
+  }, E2E_TIMEOUT_MS)
 
   it('exits 7 when the pinned model has no route', async () => {
     await withScratch('demo-unrouted', async (scratch) => {
@@ -102,5 +102,5 @@ describe('ccfleet demo', () => {
       expect(run.stderr).toContain('claude-opus-4-6')
       expect(run.stderr).toContain('--keep')
     })
-  })
+  }, E2E_TIMEOUT_MS)
 })

@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest'
 
 import {loadFleetConfig} from '../../src/config/load.js'
 import {MANAGED_DROP_IN_DIR} from '../../src/platform/facts.js'
-import {canOverlayInNamespace, cliBuild, describeRun, EXAMPLES, localConfig, overlayWrapper, runClaude, startRouterProcess, step, withScratch, writeSettings} from '../support/e2e.js'
+import {canOverlayInNamespace, cliBuild, describeRun, EXAMPLES, localConfig, overlayWrapper, runClaude, startRouterProcess, step, withScratch, writeSettings, E2E_TIMEOUT_MS} from '../support/e2e.js'
 
 const example = loadFleetConfig(join(EXAMPLES, 'surepath.fleet.jsonc'))
 const namespaces = canOverlayInNamespace()
@@ -46,8 +46,8 @@ describe('Linux package path with the real Claude Code', () => {
             // root's /etc and /usr/libexec on the real ones inside a private mount namespace.
             wrapper = overlayWrapper(root, ['/etc', '/usr/libexec'])
           } else {
-            // NOTE: without user namespaces the drop-in's content becomes the user settings, with
-            // the helper path moved into the scratch root; the managed path itself is not exercised.
+            // NOTE: without user namespaces the drop-in's content becomes the user settings, with the
+            // helper path moved into the scratch root. The managed path itself is then not exercised.
             const settings = JSON.parse(readFileSync(root + dropIn, 'utf8')) as Record<string, unknown>
             writeSettings(scratch.home, {...settings, apiKeyHelper: root + helper})
             process.stderr.write('[e2e deb] user namespaces unavailable: the drop-in content is used as user settings\n')
@@ -81,5 +81,5 @@ describe('Linux package path with the real Claude Code', () => {
         await router.stop()
       }
     })
-  })
+  }, E2E_TIMEOUT_MS)
 })

@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest'
 
 import {loadFleetConfig} from '../../src/config/load.js'
 import type {RoutedClaudeModel} from '../../src/config/types.js'
-import {type ClaudeRun, cliBuild, describeRun, EXAMPLES, localConfig, type RouterProcess, runClaude, type Scratch, startRouterProcess, step, withScratch} from '../support/e2e.js'
+import {type ClaudeRun, cliBuild, describeRun, EXAMPLES, localConfig, type RouterProcess, runClaude, type Scratch, startRouterProcess, step, withScratch, E2E_TIMEOUT_MS} from '../support/e2e.js'
 
 const ROUTED_IDS = ['claude-opus-4-6', 'claude-sonnet-4-6', 'claude-haiku-4-5']
 
@@ -69,7 +69,7 @@ describe('Model pins with the real Claude Code', () => {
         await router.stop()
       }
     })
-  })
+  }, E2E_TIMEOUT_MS)
 
   it('routes a group user by the group policy', async () => {
     const config = loadFleetConfig(join(EXAMPLES, 'groups.fleet.jsonc'))
@@ -104,7 +104,7 @@ describe('Model pins with the real Claude Code', () => {
         await router.stop()
       }
     })
-  })
+  }, E2E_TIMEOUT_MS)
 })
 
 /** Approves the next pending device code as `subject`; returns how many were approved. */

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {loadFleetConfig} from '../../src/config/load.js'
-import {cliBuild, describeRun, EXAMPLES, localConfig, runClaude, startRouterProcess, step, withScratch, writeSettings} from '../support/e2e.js'
+import {cliBuild, describeRun, EXAMPLES, localConfig, runClaude, startRouterProcess, step, withScratch, writeSettings, E2E_TIMEOUT_MS} from '../support/e2e.js'
 
 const example = loadFleetConfig(join(EXAMPLES, 'surepath.fleet.jsonc'))
 
@@ -93,5 +93,5 @@ describe('Linux tarball --user path with the real Claude Code', () => {
         await router.stop()
       }
     })
-  })
+  }, E2E_TIMEOUT_MS)
 })

@@ -4,7 +4,8 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {linuxArtifactNames} from '../../src/artifacts/linux/build.js'
-import {dropInPath, linuxPackageSpec} from '../../src/artifacts/linux/package.js'
+import {linuxPackageSpec} from '../../src/artifacts/linux/package.js'
+import {linuxDropInPath} from '../../src/artifacts/posix/scripts.js'
 import type {FleetConfig} from '../../src/config/types.js'
 import {buildRpm} from '../../src/packaging/rpm.js'
 import type {PackageSpec} from '../../src/packaging/spec.js'
@@ -19,7 +20,7 @@ function rpmFor(config: FleetConfig, version?: string): string {
   return tempFile(linuxArtifactNames(config).rpm.replace(config.package.version, spec.version), buildRpm(spec))
 }
 
-/** A scratch root with the system folders a real machine has, and its own rpm database. */
+/** Creates a scratch root with the system folders a real machine has and its own rpm database. */
 function scratchRoot(): {root: string; rpm: (...args: string[]) => string; tree: () => string[]} {
   const root = tempFolder('ccfleet-rpm-root-')
   for (const folder of ['etc', 'usr/libexec', 'usr/share/doc', 'var/lib/rpm']) mkdirSync(join(root, folder), {recursive: true})
@@ -115,10 +116,10 @@ describe('.rpm package', () => {
     rpm('-i', '--nodeps', rpmFor(config))
     expect(rpm('-qa').trim()).toBe('example-claude-code-router-1.2.3-1.noarch')
     expect(statSync(join(root, config.helper.installPath.linux)).mode & 0o7777).toBe(0o755)
-    expect(JSON.parse(readFileSync(join(root, dropInPath(config)), 'utf8'))).toEqual(managedSettingsDocument(config, 'linux', config.helper.installPath.linux))
+    expect(JSON.parse(readFileSync(join(root, linuxDropInPath(config)), 'utf8'))).toEqual(managedSettingsDocument(config, 'linux', config.helper.installPath.linux))
     // -V checks every installed file's digest, mode, owner and mtime against the header.
     rpm('-V', '--nodeps', config.package.name)
-    expect(rpm('-qc', config.package.name).trim()).toBe(dropInPath(config))
+    expect(rpm('-qc', config.package.name).trim()).toBe(linuxDropInPath(config))
 
     rpm('-e', '--nodeps', config.package.name)
     expect(tree()).toEqual(before)
@@ -129,7 +130,7 @@ describe('.rpm package', () => {
     const config = fixtureConfig()
     const {root, rpm} = scratchRoot()
     rpm('-i', '--nodeps', rpmFor(config))
-    const dropIn = join(root, dropInPath(config))
+    const dropIn = join(root, linuxDropInPath(config))
     writeFileSync(dropIn, '{"edited": true}\n')
     // The new version changes the drop-in, so rpm keeps the edited file and writes the new one aside.
     rpm('-U', '--nodeps', rpmFor(fixtureConfig({router: {baseUrl: 'https://router-2.example.com'}}), '1.2.4'))
@@ -150,7 +151,20 @@ describe('.rpm package', () => {
     expect(runOk('rpm', ['-qp', '--qf', '%{DESCRIPTION}', path])).toContain(HOSTILE_ORGANIZATION)
     const {root, rpm} = scratchRoot()
     rpm('-i', '--nodeps', path)
-    expect(JSON.parse(readFileSync(join(root, dropInPath(config)), 'utf8'))).toEqual(managedSettingsDocument(config, 'linux', config.helper.installPath.linux))
+    expect(JSON.parse(readFileSync(join(root, linuxDropInPath(config)), 'utf8'))).toEqual(managedSettingsDocument(config, 'linux', config.helper.installPath.linux))
+  })
+
+  it('installs a helper path with spaces and unicode', () => {
+    const helperPath = '/opt/Example Corp/libexec/auth helper ü.sh'
+    const config = fixtureConfig({helper: {installPath: {linux: helperPath}}})
+    const {root, rpm, tree} = scratchRoot()
+    mkdirSync(join(root, 'opt'))
+    const before = tree()
+    rpm('-i', '--nodeps', rpmFor(config))
+    expect(statSync(join(root, helperPath)).mode & 0o7777).toBe(0o755)
+    rpm('-V', '--nodeps', config.package.name)
+    rpm('-e', '--nodeps', config.package.name)
+    expect(tree()).toEqual(before)
   })
 
   it('carries scriptlets run by /bin/sh', () => {

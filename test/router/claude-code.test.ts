@@ -21,8 +21,13 @@ afterEach(async () => {
   home = undefined
 })
 
+// The router's clock, moved forward by tests instead of sleeping, so a slow Claude Code start on a
+// busy machine cannot outlast a token lifetime by accident.
+let clockOffsetMs = 0
+
 async function setUp(accessTokenTtlSeconds = 3600): Promise<{router: RunningRouter; home: ClaudeHome}> {
-  router = await startRouter({config, autoApproveMs: 0, pollIntervalSeconds: 0, accessTokenTtlSeconds})
+  clockOffsetMs = 0
+  router = await startRouter({config, autoApproveMs: 0, pollIntervalSeconds: 0, accessTokenTtlSeconds, now: () => Date.now() + clockOffsetMs})
   home = createClaudeHome({routerUrl: router.url, helper: deviceFlowHelper(router.url, config.oauth.clientId)})
   return {router, home}
 }
@@ -52,13 +57,13 @@ describe('Claude Code CLI through the router', () => {
   })
 
   it('re-runs the helper after a 401 and the retry succeeds', async () => {
-    const {router: running, home: claude} = await setUp(2)
+    const {router: running, home: claude} = await setUp(60)
     const first = await claude.run('first request', ['--model', 'haiku'])
     expect(first.status).toBe(0)
     expect(first.stdout).toContain('bedrock-haiku')
 
-    // The cached access token outlives its 2-second lifetime before the next run.
-    await new Promise((resolve) => setTimeout(resolve, 2500))
+    // The helper's cached access token outlives its 60-second lifetime before the next run.
+    clockOffsetMs += 61_000
     running.control.resetCounters()
     running.control.clearRequests()
     const second = await claude.run('second request', ['--model', 'haiku'])

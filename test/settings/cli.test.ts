@@ -23,7 +23,11 @@ afterAll(() => {
 })
 
 function ccfleet(...args: string[]) {
-  const result = spawnSync(process.execPath, [RUN, ...args], {encoding: 'utf8', env: {...process.env, HOME: join(dir, 'home')}})
+  return ccfleetWith({}, ...args)
+}
+
+function ccfleetWith(env: Record<string, string>, ...args: string[]) {
+  const result = spawnSync(process.execPath, [RUN, ...args], {encoding: 'utf8', env: {...process.env, HOME: join(dir, 'home'), ...env}})
   return {code: result.status, stdout: result.stdout, stderr: result.stderr}
 }
 
@@ -146,5 +150,25 @@ describe('ccfleet settings merge CLI', () => {
     expect(help.stdout).toContain('EXIT CODES')
     expect(help.stdout).toMatch(/3 +existing apiKeyHelper or env values differ/)
     expect(help.stdout).toContain('EXAMPLES')
+  })
+
+  it('gives the same results through oclif and the fast path', () => {
+    const scenarios: [string, string[]][] = [
+      ['{\n  "model": "opus", // c\n}\n', []],
+      ['{"apiKeyHelper": "/other.sh"}', []],
+      ['{"apiKeyHelper": "/other.sh"}', ['--json']],
+      ['{"env": {"ANTHROPIC_AUTH_TOKEN": "t"}}', ['--dry-run']],
+      ['{"env": {"ANTHROPIC_AUTH_TOKEN": "t"}, "a": 1,}', ['--json', '--remove-overriding-env']],
+      ['[1]', ['--json']],
+    ]
+    for (const [index, [content, extra]] of scenarios.entries()) {
+      const results = [{}, {CCFLEET_NO_FAST_PATH: '1'}].map((env, path) => {
+        const file = fresh(`paths-${index}-${path}`, content)
+        const result = ccfleetWith(env, 'settings', 'merge', '--config', config, '--file', file, '--helper-path', '/opt/h.sh', '--no-backup', ...extra)
+        return {code: result.code, stdout: result.stdout.split(file).join('FILE'), stderr: result.stderr.split(file).join('FILE')}
+      })
+
+      expect(results[1], `scenario ${index}`).toEqual(results[0])
+    }
   })
 })

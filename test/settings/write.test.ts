@@ -1,4 +1,4 @@
-import {chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -78,6 +78,16 @@ describe('settings file writing on a real disk', () => {
     await merge(file)
 
     expect(statSync(file).mode & 0o777).toBe(0o640)
+  })
+
+  it.runIf(process.getuid?.() === 0)('keeps the owner when running as root', async () => {
+    const file = join(dir, 'settings.json')
+    writeFileSync(file, '{}')
+    chownSync(file, 4321, 4322)
+    await merge(file)
+
+    expect(statSync(file).uid).toBe(4321)
+    expect(statSync(file).gid).toBe(4322)
   })
 
   it('writes through a symlink to its target', async () => {

@@ -16,8 +16,8 @@ export const CLAUDE = join(ROOT, 'node_modules', '.bin', 'claude')
 export const EXAMPLES = join(ROOT, 'examples')
 
 /**
- * A scratch folder for one end-to-end test. On success it is removed; on failure it is kept and
- * its paths are printed, so the router log and the HOME folder can be inspected.
+ * A scratch folder for one end-to-end test. On success it is removed. On failure it is kept and its
+ * paths are printed, so the router log and the HOME folder can be inspected.
  */
 export interface Scratch {
   root: string
@@ -41,7 +41,7 @@ export async function withScratch(name: string, body: (scratch: Scratch) => Prom
   rmSync(root, {recursive: true, force: true})
 }
 
-/** Runs one named step; a failure inside names the step, so the test output says where it broke. */
+/** Runs one named step. A failure inside is rethrown with the step's name, so the test output shows where it broke. */
 export async function step<T>(name: string, body: () => T | Promise<T>): Promise<T> {
   try {
     return await body()
@@ -117,7 +117,7 @@ function stopChild(child: ChildProcessWithoutNullStreams | ReturnType<typeof spa
 
 /**
  * Writes a copy of an example fleet config pointed at the router (router.baseUrl, issuer, OAuth
- * endpoints, no browser), the same rewrite `ccfleet demo` does; returns its path.
+ * endpoints, no browser) and returns its path. `ccfleet demo` does the same rewrite.
  */
 export function localConfig(scratch: Scratch, example: string, routerUrl: string, scope?: 'user' | 'managed'): string {
   const path = scratch.path('fleet.jsonc')
@@ -145,7 +145,7 @@ export interface ClaudeOptions {
 }
 
 /**
- * The environment claude runs with: only HOME, PATH, LANG and CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC,
+ * Builds claude's environment from HOME, PATH, LANG and CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC only,
  * so no ANTHROPIC_* variable or proxy from the machine running the tests leaks in.
  */
 export function claudeEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -223,3 +223,6 @@ export function overlayWrapper(scratchRoot: string, folders: string[]): string[]
   const mounts = folders.map((folder) => `mount -t overlay overlay -o lowerdir=${scratchRoot}${folder}:${folder} ${folder}`).join(' && ')
   return ['unshare', '-Urm', 'sh', '-c', `${mounts} && exec "$@"`, 'sh']
 }
+
+/** Time limit of one end-to-end test: several claude runs, each a few seconds, on a busy CI machine. */
+export const E2E_TIMEOUT_MS = 240_000

@@ -3,18 +3,13 @@ import {renderAuthHelper} from '../../helper/render.js'
 import {debianContact} from '../../packaging/deb.js'
 import {gzipDeterministic} from '../../packaging/gzip.js'
 import type {PackageFile, PackageSpec} from '../../packaging/spec.js'
-import {MANAGED_DROP_IN_DIR} from '../../platform/facts.js'
-import {desiredSettings, managedSettingsDocument} from '../../settings/desired.js'
-import {posixInstallScripts} from '../posix/scripts.js'
+import {MANAGED_SETTINGS_FILE} from '../../platform/facts.js'
+import {desiredSettings} from '../../settings/desired.js'
+import {linuxDropInJson, linuxDropInPath, posixInstallScripts} from '../posix/scripts.js'
 import {ccfleetVersion} from '../../version.js'
 
 /** RPM Release of every package; the config's version is the one that changes between rollouts. */
 export const RPM_RELEASE = '1'
-
-/** The managed settings drop-in a package owns: `<drop-in dir>/<package>.json`. */
-export function dropInPath(config: FleetConfig): string {
-  return `${MANAGED_DROP_IN_DIR.linux}/${config.package.name}.json`
-}
 
 /** Folder for the user-scope settings snippet and scripts: `/usr/share/<package>`. */
 export function sharePath(config: FleetConfig): string {
@@ -22,7 +17,7 @@ export function sharePath(config: FleetConfig): string {
 }
 
 /**
- * The contents of the .deb and the .rpm. Managed scope: the auth helper plus a managed settings
+ * Lists the contents of the .deb and the .rpm. Managed scope: the auth helper plus a managed settings
  * drop-in, so an existing managed-settings.json is never touched. User scope: a package cannot
  * edit the settings in users' homes, so it installs the helper plus, below /usr/share/<package>,
  * the settings snippet and the install script each user runs with `--user`.
@@ -32,8 +27,8 @@ export function linuxPackageSpec(config: FleetConfig, mtime: number, format: 'de
   const files: PackageFile[] = [{path: helperPath, mode: 0o755, bytes: Buffer.from(renderAuthHelper(config, 'linux'), 'utf8')}]
 
   if (config.settings.scope === 'managed') {
-    const document = managedSettingsDocument(config, 'linux', helperPath)
-    files.push({path: dropInPath(config), mode: 0o644, bytes: jsonFile(document), config: true})
+    // The same bytes the tarball's `install.sh --system` writes, so both installs agree.
+    files.push({path: linuxDropInPath(config), mode: 0o644, bytes: Buffer.from(linuxDropInJson(config), 'utf8'), config: true})
   } else {
     const scripts = posixInstallScripts(config, 'linux')
     const share = sharePath(config)
@@ -73,7 +68,7 @@ function jsonFile(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8')
 }
 
-/** One line under 80 characters: with the organization's name when it fits. */
+/** Returns the synopsis, one line under 80 characters, with the organization's name when it fits. */
 function packageSummary(config: FleetConfig): string {
   const withName = `Claude Code auth helper and settings for ${config.organization.name.replace(/\s+/g, ' ').trim()}`
   return withName.length <= 79 ? withName : 'Claude Code auth helper and settings for the model router'
@@ -83,7 +78,7 @@ function packageDescription(config: FleetConfig): string {
   const helperPath = config.helper.installPath.linux
   const delivery =
     config.settings.scope === 'managed'
-      ? `It also installs the managed settings drop-in ${dropInPath(config)}, which sets apiKeyHelper and ANTHROPIC_BASE_URL (${config.router.baseUrl}) for every user of the machine. Claude Code 2.1.83 or later reads it next to /etc/claude-code/managed-settings.json, which stays untouched.`
+      ? `It also installs the managed settings drop-in ${linuxDropInPath(config)}, which sets apiKeyHelper for every user of the machine and points ANTHROPIC_BASE_URL at the model router ${config.router.baseUrl}. Claude Code 2.1.83 or later reads it next to ${MANAGED_SETTINGS_FILE.linux}, which stays untouched.`
       : `Each user merges the settings into ~/.claude/settings.json with "sh ${sharePath(config)}/install.sh --user"; the settings point Claude Code at the model router ${config.router.baseUrl}.`
   return [
     `Installs the auth helper that Claude Code runs as apiKeyHelper: it signs in with the OAuth 2.0 Device Authorization Grant and prints a bearer token for the model router. The helper is installed at ${helperPath}.`,
@@ -116,7 +111,7 @@ function debianCopyright(config: FleetConfig, mtime: number): string {
   ].join('\n')
 }
 
-/** A one-entry Debian changelog (deb-changelog(5)) dated by the build timestamp. */
+/** Writes a one-entry Debian changelog (deb-changelog(5)) dated by the build timestamp. */
 function debianChangelog(config: FleetConfig, mtime: number): string {
   return [
     `${config.package.name} (${config.package.version}) unstable; urgency=medium`,

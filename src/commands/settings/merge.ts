@@ -1,8 +1,7 @@
-import {Flags} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
 
 import {BaseCommand, COMMON_EXIT_CODES, exitCodeTable} from '../../cli/base.js'
-import {TARGET_OSES, type TargetOs} from '../../config/types.js'
-import {currentOs} from '../../platform/facts.js'
+import {describeSettingsMergeReport, SETTINGS_MERGE_FLAGS, settingsMergeRequest, type FlagSpec, type SettingsMergeFlagValues} from '../../settings/cli-options.js'
 
 export default class SettingsMerge extends BaseCommand {
   static override summary = "Merge apiKeyHelper and the router's env entries into a Claude Code settings file."
@@ -22,48 +21,29 @@ ${exitCodeTable({...COMMON_EXIT_CODES, 1: 'failure: the file is not valid JSON o
     {description: 'Merge into a Windows settings file checked out elsewhere, replacing old values.', command: '<%= config.bin %> <%= command.id %> --config fleet.jsonc --os windows --file ./settings.json --helper-path "C:\\Users\\Zoë\\.claude\\auth-helper.ps1" --force'},
   ]
 
-  static override flags = {
-    config: Flags.string({char: 'c', summary: 'Fleet config file (JSONC).', default: 'fleet.jsonc'}),
-    os: Flags.string({summary: 'Target OS: sets the helper command form and the default paths. Default: this OS.', options: [...TARGET_OSES]}),
-    scope: Flags.string({summary: 'Which settings file: the user file, or the managed drop-in. Default: the config\'s settings.scope.', options: ['user', 'managed']}),
-    file: Flags.string({char: 'f', summary: 'Settings file to merge into (created when missing). Default: see the description.'}),
-    home: Flags.string({summary: 'Home folder for the user settings file and the per-user helper path. Default: yours.'}),
-    'helper-path': Flags.string({summary: "Absolute path of the auth helper on the target machine. Default: the config's install path for the OS and scope."}),
-    'base-url': Flags.string({summary: "Router base URL to write as ANTHROPIC_BASE_URL. Default: the config's router.baseUrl."}),
-    force: Flags.boolean({summary: 'Replace existing apiKeyHelper and env values that differ.', default: false}),
-    'remove-overriding-env': Flags.boolean({summary: 'Remove ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN from the file\'s env.', default: false}),
-    'dry-run': Flags.boolean({summary: 'Print a unified diff of the change on stdout and write nothing.', default: false}),
-    'no-backup': Flags.boolean({summary: 'Do not keep a backup of the old content.', default: false}),
-  }
+  static override flags = oclifFlags(SETTINGS_MERGE_FLAGS)
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(SettingsMerge)
     const {runSettingsMerge} = await import('../../settings/service.js')
-    const report = await runSettingsMerge({
-      configPath: flags.config,
-      os: (flags.os as TargetOs | undefined) ?? currentOs(),
-      scope: flags.scope as 'user' | 'managed' | undefined,
-      file: flags.file,
-      home: flags.home,
-      helperPath: flags['helper-path'],
-      baseUrl: flags['base-url'],
-      force: flags.force,
-      removeOverridingEnv: flags['remove-overriding-env'],
-      dryRun: flags['dry-run'],
-      backup: !flags['no-backup'],
-    })
-
-    const verb = report.dryRun ? 'would remove' : 'removed'
-    for (const repair of report.repairs) this.note(`${report.file}:${repair.line}: repair: ${verb} ${repair.kind === 'bom' ? 'the byte order mark' : `a ${repair.kind.replace('-', ' ')}`}`)
-    for (const warning of report.warnings) this.note(`warning: ${warning.message}`)
-    for (const key of report.removed) this.note(`${report.file}: ${verb} ${key}`)
-    for (const conflict of report.conflicts) this.note(`${report.file}: ${report.dryRun ? 'would replace' : 'replaced'} ${conflict.key} (was ${JSON.stringify(conflict.old)})`)
-
-    if (report.dryRun && report.diff) this.out(report.diff)
-    else if (report.status === 'unchanged') this.out(`${report.file}: unchanged`)
-    else if (report.status === 'would-change') this.out(`${report.file}: would change`)
-    else this.out(`${report.file}: ${report.created ? 'created' : 'updated'}${report.backup ? ` (backup: ${report.backup})` : ''}`)
-
+    const report = await runSettingsMerge(settingsMergeRequest(flags as SettingsMergeFlagValues))
+    const {notes, out} = describeSettingsMergeReport(report)
+    for (const note of notes) this.note(note)
+    this.out(out)
     return report
   }
+}
+
+/** Builds oclif flags from the shared plain flag list. */
+function oclifFlags(specs: Record<string, FlagSpec>): Interfaces.FlagInput {
+  const flags: Interfaces.FlagInput = {}
+  for (const [name, spec] of Object.entries(specs)) {
+    const common = {summary: spec.summary, ...(spec.char ? {char: spec.char as 'c'} : {})}
+    flags[name] =
+      spec.type === 'boolean'
+        ? Flags.boolean({...common, default: spec.default as boolean})
+        : Flags.string({...common, ...(spec.options ? {options: [...spec.options]} : {}), ...(spec.default === undefined ? {} : {default: spec.default as string})})
+  }
+
+  return flags
 }

@@ -1,0 +1,159 @@
+import {createHash} from 'node:crypto'
+import {spawnSync} from 'node:child_process'
+import {basename} from 'node:path'
+
+import type {FleetConfig} from '../../config/types.js'
+import {CcfleetError} from '../../errors.js'
+import {finding, type Finding} from '../findings.js'
+import {checkPs51Text, type Ps51Finding} from '../ps51.js'
+import {findProgram} from '../programs.js'
+import type {CheckContext} from './index.js'
+
+/**
+ * Checks a sh or PowerShell script: line ends and shebang, `sh -n`, shellcheck when installed,
+ * ASCII and Windows PowerShell 5.1 compatibility for .ps1, and with --config that the values
+ * embedded in a ccfleet script are the config's.
+ */
+export function checkScriptFile(file: string, bytes: Buffer, kind: 'sh-script' | 'ps-script', context: CheckContext): Finding[] {
+  const text = bytes.toString('utf8')
+  // The same helper sits in the .deb, the .rpm and the tarball; shellcheck and pwsh take seconds, so results are reused by content.
+  const key = `${kind}:${createHash('sha256').update(bytes).digest('hex')}`
+  let cached = contentCache.get(key)
+  if (!cached) {
+    cached = kind === 'sh-script' ? checkShScript(CACHE_FILE, text) : checkPowerShellScript(CACHE_FILE, text)
+    contentCache.set(key, cached)
+  }
+
+  const findings = cached.map((item) => ({...item, file}))
+  if (context.config) findings.push(...checkEmbeddedValues(file, text, kind, context.config))
+  return findings
+}
+
+const CACHE_FILE = '<script>'
+const contentCache = new Map<string, Finding[]>()
+
+function checkShScript(file: string, text: string): Finding[] {
+  const findings: Finding[] = []
+  const crlf = text.indexOf('\r\n')
+  if (crlf >= 0) {
+    const line = text.slice(0, crlf).split('\n').length
+    findings.push(finding('CCF-SCRIPT-003', file, `${line}:1`, `CRLF line end on line ${line}: /bin/sh reads the carriage return as part of the command`))
+  }
+
+  const firstLine = text.split('\n', 1)[0].replace(/\r$/, '')
+  if (!/^#!\s*\/(usr\/)?bin\/(env\s+)?(sh|bash|dash)\b/.test(firstLine)) {
+    findings.push(finding('CCF-SCRIPT-003', file, '1:1', `the first line is ${JSON.stringify(firstLine.slice(0, 60))}, not a #!/bin/sh shebang`))
+  }
+
+  // dash is the strictest POSIX sh at hand (it is /bin/sh on Debian and Ubuntu).
+  const shell = findProgram('dash') ?? findProgram('sh')
+  if (shell) {
+    const result = spawnSync(shell, ['-n'], {input: text.replace(/\r\n/g, '\n'), encoding: 'utf8', timeout: 10_000})
+    if (result.status !== 0 && result.status !== null) {
+      const message = (result.stderr || '').trim().split('\n')[0] ?? 'syntax error'
+      const line = /line (\d+)|:\s*(\d+):/.exec(message)
+      findings.push(finding('CCF-SCRIPT-003', file, line ? `${line[1] ?? line[2]}:1` : '', `${basename(shell)} -n: ${message.replace(/^[^:]*:\s*/, '')}`))
+    }
+  }
+
+  findings.push(...runShellcheck(file, text))
+  return findings
+}
+
+interface ShellcheckComment {
+  line: number
+  column: number
+  level: 'error' | 'warning' | 'info' | 'style'
+  code: number
+  message: string
+}
+
+function runShellcheck(file: string, text: string): Finding[] {
+  const shellcheck = findProgram('shellcheck')
+  if (!shellcheck) return []
+
+  const result = spawnSync(shellcheck, ['--format=json1', '--shell=sh', '--severity=warning', '-'], {input: text, encoding: 'utf8', timeout: 30_000, maxBuffer: 16 * 1024 * 1024})
+  if (result.error || !result.stdout) return []
+
+  let comments: ShellcheckComment[]
+  try {
+    comments = (JSON.parse(result.stdout) as {comments: ShellcheckComment[]}).comments
+  } catch {
+    return []
+  }
+
+  return comments.map((comment) =>
+    finding('CCF-SCRIPT-004', file, `${comment.line}:${comment.column}`, `SC${comment.code} (${comment.level}): ${comment.message}`, {
+      severity: comment.level === 'error' ? 'error' : 'warning',
+      fix: `See https://www.shellcheck.net/wiki/SC${comment.code}.`,
+    }),
+  )
+}
+
+function checkPowerShellScript(file: string, text: string): Finding[] {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  let results: Ps51Finding[]
+  try {
+    results = checkPs51Text(body)
+  } catch (error) {
+    if (!(error instanceof CcfleetError)) throw error
+    // Without pwsh only the ASCII rule can be checked.
+    const ascii = nonAsciiOnly(file, body)
+    return [...ascii, finding('CCF-SCRIPT-001', file, '', `Windows PowerShell 5.1 compatibility not checked: ${error.message}`, {severity: 'info', fix: error.hint ?? 'Install PowerShell 7 (pwsh).'})]
+  }
+
+  return results.map((item) =>
+    item.rule === 'non-ascii'
+      ? finding('CCF-SCRIPT-002', file, `${item.line}:${item.column}`, item.message)
+      : finding('CCF-SCRIPT-001', file, `${item.line}:${item.column}`, `${item.message} (${item.rule}: ${item.text})`, {severity: item.severity}),
+  )
+}
+
+function nonAsciiOnly(file: string, text: string): Finding[] {
+  const findings: Finding[] = []
+  for (const [index, line] of text.split('\n').entries()) {
+    const column = line.search(/[^\u0000-\u007f]/)
+    if (column >= 0) findings.push(finding('CCF-SCRIPT-002', file, `${index + 1}:${column + 1}`, `non-ASCII character U+${line.codePointAt(column)!.toString(16).toUpperCase().padStart(4, '0')}`))
+  }
+
+  return findings
+}
+
+/** Config values a ccfleet script may embed, with the key that sets each. */
+function embeddedValues(config: FleetConfig): [string, string][] {
+  const values: [string, string | undefined][] = [
+    ['router.baseUrl', config.router.baseUrl],
+    ['oauth.clientId', config.oauth.clientId],
+    ['oauth.issuer', config.oauth.issuer],
+    ['oauth.deviceAuthorizationEndpoint', config.oauth.deviceAuthorizationEndpoint],
+    ['oauth.tokenEndpoint', config.oauth.tokenEndpoint],
+  ]
+  return values.filter((entry): entry is [string, string] => entry[1] !== undefined)
+}
+
+function checkEmbeddedValues(file: string, text: string, kind: 'sh-script' | 'ps-script', config: FleetConfig): Finding[] {
+  const expected = expectedCache.get(config)?.get(basename(file))
+  if (!expected || expected.length === 0) return []
+  if (expected.some((bytes) => bytes.toString('utf8') === text)) return []
+
+  // Name the config values the script lacks; otherwise point at the first line that differs.
+  const missing = embeddedValues(config).filter(([, value]) => expected.some((bytes) => bytes.toString('utf8').includes(value)) && !text.includes(value))
+  if (missing.length > 0) {
+    return missing.map(([key, value]) => finding('CCF-SCRIPT-005', file, '', `the script does not contain ${key} = ${value} from the fleet config`))
+  }
+
+  const reference = expected[0].toString('utf8').split('\n')
+  const actual = text.split('\n')
+  const line = actual.findIndex((content, index) => content !== reference[index])
+  const where = line < 0 ? reference.length + 1 : line + 1
+  return [finding('CCF-SCRIPT-005', file, `${where}:1`, `the ${kind === 'sh-script' ? 'sh' : 'PowerShell'} script differs from what ccfleet renders for the fleet config, first at line ${where}`)]
+}
+
+/** Expected files for a config, filled by `prepareScriptChecks` before the synchronous checks run. */
+const expectedCache = new WeakMap<FleetConfig, Map<string, Buffer[]>>()
+
+export async function prepareScriptChecks(config: FleetConfig): Promise<void> {
+  if (expectedCache.has(config)) return
+  const {expectedFilesByName} = await import('./expected.js')
+  expectedCache.set(config, await expectedFilesByName(config))
+}

@@ -1,0 +1,120 @@
+import fc from 'fast-check'
+import {describe, expect, it} from 'vitest'
+
+import {guessHelperOs, inspectHelperCommand} from '../../src/checks/helper-command.js'
+import {splitShellWords} from '../../src/checks/shell-words.js'
+import {analyzeJson} from '../../src/checks/strict-json.js'
+import {apiKeyHelperCommand} from '../../src/platform/facts.js'
+
+const RUNS = Number(process.env.CCFLEET_PROPERTY_RUNS ?? 1000)
+
+describe('strict JSON analysis', () => {
+  it('accepts whatever JSON.stringify writes', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.boolean(), (value, pretty) => {
+        const result = analyzeJson(JSON.stringify(value, null, pretty ? 2 : undefined))
+        expect(result.problems).toEqual([])
+        expect(result.strictOk).toBe(true)
+      }),
+      {numRuns: RUNS},
+    )
+  })
+
+  it('rejects a comment anywhere between members', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({minLength: 1}), fc.string(), {minKeys: 1}), fc.nat(), (object, pick) => {
+        const text = JSON.stringify(object, null, 2)
+        const lines = text.split('\n')
+        const at = 1 + (pick % (lines.length - 1))
+        lines.splice(at, 0, '  // note')
+        const result = analyzeJson(lines.join('\n'))
+        expect(result.strictOk).toBe(false)
+        expect(result.problems.some((problem) => problem.kind === 'comment' && problem.line === at + 1)).toBe(true)
+      }),
+      {numRuns: RUNS},
+    )
+  })
+
+  it('locates a trailing comma', () => {
+    const result = analyzeJson('{\n  "a": [1, 2,],\n  "b": 1,\n}')
+    expect(result.problems.map((problem) => `${problem.kind}@${problem.line}:${problem.column}`)).toEqual(['trailing-comma@2:13', 'trailing-comma@3:9'])
+  })
+
+  it('reports the first syntax error position', () => {
+    const result = analyzeJson('{\n  "a": 1\n  "b": 2\n}')
+    expect(result.problems[0]).toMatchObject({kind: 'syntax', line: 3, column: 3})
+    expect(result.value).toBeUndefined()
+  })
+
+  it('does not mistake comment text in strings', () => {
+    expect(analyzeJson('{"url": "https://x.example/*not*/a//b", "c": ",}"}').problems).toEqual([])
+  })
+
+  it('flags a BOM but still reads the value', () => {
+    const result = analyzeJson(Buffer.from('\ufeff{"a": "b"}', 'utf8'))
+    expect(result.bom).toBe(true)
+    expect(result.value).toEqual({a: 'b'})
+  })
+
+  it('finds duplicate keys at any depth', () => {
+    const result = analyzeJson('{"env": {"A": "1", "A": "2"}, "x": [{"k": 1, "k": 2}]}')
+    expect(result.problems.filter((problem) => problem.kind === 'duplicate-key').map((problem) => problem.message)).toEqual([
+      'key "env.A" appears more than once (again at 1:20)',
+      'key "x.0.k" appears more than once (again at 1:46)',
+    ])
+    expect(result.strictOk).toBe(true)
+  })
+})
+
+describe('apiKeyHelper commands', () => {
+  const pathCharacters = fc.constantFrom(...'abcXYZ019 ._-~()$\'"&;|<>*?[]#!@%+=:,\\'.split(''))
+  const posixPath = fc.array(fc.string({unit: pathCharacters, minLength: 1, maxLength: 12}), {minLength: 1, maxLength: 5}).map((parts) => '/' + parts.join('/'))
+
+  it('POSIX: ccfleet quoting survives sh word splitting', () => {
+    fc.assert(
+      fc.property(posixPath, (path) => {
+        const command = apiKeyHelperCommand('linux', path)
+        const split = splitShellWords(command)
+        expect(split.unterminated).toBe(false)
+        expect(split.words.map((word) => word.text)).toEqual([path])
+        expect(inspectHelperCommand(command, 'linux').problems).toEqual([])
+      }),
+      {numRuns: RUNS},
+    )
+  })
+
+  it('Windows: ccfleet commands pass the check', () => {
+    const windowsPath = fc.array(fc.string({unit: fc.constantFrom(...'abcXYZ019 ._-()&'.split('')), minLength: 1, maxLength: 12}), {minLength: 1, maxLength: 4}).map((parts) => `C:\\${parts.join('\\')}\\auth-helper.ps1`)
+    fc.assert(
+      fc.property(windowsPath, (path) => {
+        const command = apiKeyHelperCommand('windows', path)
+        const info = inspectHelperCommand(command, 'windows')
+        expect(info.problems).toEqual([])
+        expect(info.script).toBe(path)
+        expect(guessHelperOs(command)).toBe('windows')
+      }),
+      {numRuns: RUNS},
+    )
+  })
+
+  it('POSIX: flags unquoted spaces, quoted tildes and Windows commands', () => {
+    expect(inspectHelperCommand('/Users/Jane Doe/.claude/auth-helper.sh', 'macos').problems).toHaveLength(1)
+    expect(inspectHelperCommand("'~/.claude/auth-helper.sh'", 'linux').problems[0].message).toContain('expands ~ only outside quotes')
+    expect(inspectHelperCommand('~/.claude/auth-helper.sh', 'linux').problems).toEqual([])
+    expect(inspectHelperCommand('/opt/My (x)/helper.sh', 'linux').problems.length).toBeGreaterThan(0)
+    expect(inspectHelperCommand('"/opt/a b/helper.sh" --audience router', 'linux').problems).toEqual([])
+    expect(inspectHelperCommand('/bin/sh /opt/helper.sh', 'linux').problems).toEqual([])
+    expect(inspectHelperCommand("'/opt/unclosed", 'linux').problems[0].message).toContain('unclosed quote')
+    expect(inspectHelperCommand('powershell -File C:\\x.ps1', 'linux').problems.length).toBeGreaterThan(0)
+  })
+
+  it('Windows: flags bare scripts, single quotes and unquoted spaces', () => {
+    expect(inspectHelperCommand('C:\\Tools\\auth-helper.ps1', 'windows').problems[0].message).toContain('names a .ps1 script directly')
+    expect(inspectHelperCommand("powershell -NoProfile -File 'C:\\Program Files\\x\\auth-helper.ps1'", 'windows').problems[0].message).toContain('single quotes')
+    expect(inspectHelperCommand('powershell -NoProfile -File C:\\Program Files\\x\\auth-helper.ps1', 'windows').problems[0].message).toContain('unquoted script path')
+    expect(inspectHelperCommand('powershell -File "C:\\x\\auth-helper.ps1"', 'windows').problems).toEqual([expect.objectContaining({severity: 'warning'})])
+    expect(inspectHelperCommand('powershell -NoProfile', 'windows').problems[0].message).toContain('without -File')
+    expect(inspectHelperCommand('C:\\Program Files\\tool\\helper.exe', 'windows').problems[0].message).toContain('unquoted path with a space')
+    expect(inspectHelperCommand('"C:\\Program Files\\tool\\helper.exe"', 'windows').problems).toEqual([])
+  })
+})
