@@ -3,11 +3,14 @@ import {chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync}
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {afterAll, describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it, vi} from 'vitest'
 
 import {loadFleetConfig} from '../../src/config/load.js'
 import {startRouter, type RunningRouter} from '../../src/router/server.js'
 import {createSandbox, type HelperRun, type HelperSandbox, helperConfig, readArgvLog, readCache, runHelper, writeHelper} from '../support/helper-sandbox.js'
+
+// pwsh takes seconds to start on a busy 2-core machine, and some tests run it several times.
+vi.setConfig({testTimeout: 240_000})
 
 /** Cache, lock and failure handling of both helpers: concurrency, killed runs, modes, outages. */
 
@@ -67,7 +70,7 @@ describe.concurrent('concurrent runs', () => {
 
     expect(existsSync(`${sandbox.cacheFile}.lock`)).toBe(false)
     expect(readArgvLog(sandbox)).not.toContain(String(before.refresh_token))
-  }, 120_000)
+  }, 240_000)
 
   it('8 ps1 runs refresh once and print the same token', async () => {
     const router = await newRouter()
@@ -76,14 +79,14 @@ describe.concurrent('concurrent runs', () => {
     ageCache(sandbox)
     router.control.resetCounters()
 
-    const runs = await Promise.all(Array.from({length: 8}, () => runHelper(sandbox, 'pwsh', script, [], {timeoutMs: 170_000})))
+    const runs = await Promise.all(Array.from({length: 8}, () => runHelper(sandbox, 'pwsh', script, [], {timeoutMs: 230_000})))
     expect(router.control.counters().refreshRequests).toBe(1)
     const cache = readCache(sandbox)
     for (const run of runs) {
       expect(run.code, run.stderr).toBe(0)
       expect(run.stdout).toBe(`${cache.access_token}\n`)
     }
-  }, 180_000)
+  }, 240_000)
 })
 
 describe.concurrent.each(['dash', 'pwsh'])('%s helper cache', (interpreter) => {
@@ -136,7 +139,7 @@ describe.concurrent.each(['dash', 'pwsh'])('%s helper cache', (interpreter) => {
     const final = await runHelper(sandbox, interpreter, script)
     expect(final.code, final.stderr).toBe(0)
     expect(final.stdout).toBe(`${readCache(sandbox).access_token}\n`)
-  }, 180_000)
+  }, 240_000)
 
   it('keeps the cache 0600 in a 0700 folder', async () => {
     const router = await newRouter()
@@ -179,7 +182,7 @@ describe.concurrent.each(['dash', 'pwsh'])('%s helper cache', (interpreter) => {
       expect(run.stdout).toBe(`${cache.access_token}\n`)
       expect(router.control.counters().deviceAuthorizations).toBe(1)
     }
-  }, 120_000)
+  }, 240_000)
 })
 
 /** A token endpoint whose replies the test chooses, for cases the router does not emulate. */

@@ -1,9 +1,12 @@
 import {writeFileSync} from 'node:fs'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {createSandbox, type HelperSandbox, helperConfig, readArgvLog, readCache, runHelper, writeHelper} from '../support/helper-sandbox.js'
 import {OIDC_CLIENT_ID, type OidcServer, startOidcServer} from '../support/oidc-provider.js'
+
+// pwsh takes seconds to start on a busy 2-core machine, and some tests run it several times.
+vi.setConfig({testTimeout: 240_000})
 
 /**
  * Both helpers against an independent OAuth server, the npm package oidc-provider, with

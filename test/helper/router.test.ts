@@ -1,11 +1,14 @@
 import {readFileSync, writeFileSync} from 'node:fs'
 
-import {afterAll, describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it, vi} from 'vitest'
 
 import {loadFleetConfig} from '../../src/config/load.js'
 import {startRouter, type RunningRouter} from '../../src/router/server.js'
 import type {Quirk, RouterOptions} from '../../src/router/types.js'
 import {createSandbox, type HelperRun, type HelperSandbox, helperConfig, readArgvLog, readCache, runHelper, writeHelper} from '../support/helper-sandbox.js'
+
+// pwsh takes seconds to start on a busy 2-core machine, and some tests run it several times.
+vi.setConfig({testTimeout: 240_000})
 
 /**
  * Both helpers against the project's conformance router in every identity-provider variant it
@@ -139,14 +142,18 @@ describe.concurrent.each(INTERPRETERS)('%s helper against the router', (interpre
 
   for (const quirks of [[], ['slow-down-429']] as Quirk[][]) {
     it(`slows down by 5 s on ${quirks.length ? 'HTTP 429' : 'slow_down'}`, async () => {
-      // No interval announced: the helper polls every 5 s, the router wants 6 s, so the second poll
-      // draws one slow_down (or 429). Polling 5 s slower from then on satisfies the router's 7 s.
-      const context = await setup(interpreter, {quirks: ['no-interval', ...quirks], pollIntervalSeconds: 6, autoApproveMs: 12_000})
-      const run = await context.run()
+      // No interval announced: the helper polls every 5 s and the router wants 8 s, so the second
+      // poll draws a slow_down (or 429). Approval waits for it. Polling 5 s slower from then on
+      // satisfies the router's new 9 s, so exactly one slow_down happens.
+      const context = await setup(interpreter, {quirks: ['no-interval', ...quirks], pollIntervalSeconds: 8})
+      const run = await context.run([], async (userCode) => {
+        while ((context.router.control.counters().slowDowns ?? 0) < 1) await new Promise((resolve) => setTimeout(resolve, 100))
+        context.router.control.approve({userCode})
+      })
       expectTokenPrinted(run, context)
       expect(context.router.control.counters().slowDowns).toBe(1)
       expect(context.router.control.counters().devicePolls).toBe(3)
-    }, 90_000)
+    }, 240_000)
   }
 
   it('stops on access_denied', async () => {
