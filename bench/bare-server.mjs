@@ -1,5 +1,5 @@
-// A bare node:http server that answers every request with fixed bytes captured from router serve,
-// the baseline that bench/router.sh compares the router against.
+// A bare node:http server that replies to every request with fixed bytes captured from router
+// serve. bench/router.sh compares the router against it.
 import {readFileSync} from 'node:fs'
 import {createServer} from 'node:http'
 

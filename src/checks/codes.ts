@@ -15,9 +15,9 @@ export const FINDING_CODES = {
   },
   'CCF-FILE-002': {
     severity: 'warning',
-    title: 'validate cannot tell what kind of file this is (not a fleet config, settings file, plist, script, package or dist folder).',
+    title: 'validate cannot tell what kind of file this is (not a fleet config, settings file, plist, script, .reg file, package or dist folder).',
     why: 'The file was skipped without any check.',
-    fix: 'Rename it with its usual extension (.json, .jsonc, .mobileconfig, .plist, .sh, .ps1, .deb, .rpm, .tar.gz) or leave it out.',
+    fix: 'Rename it with its usual extension (.json, .jsonc, .mobileconfig, .plist, .sh, .ps1, .reg, .deb, .rpm, .tar.gz) or leave it out.',
   },
 
   // Fleet config.
@@ -248,6 +248,20 @@ export const FINDING_CODES = {
     title: 'A value embedded in a script (router URL, OAuth endpoints, client id, helper path) differs from the fleet config in --config.',
     why: 'The deployed script talks to another router or identity service than the one the config describes.',
     fix: 'Rebuild the scripts with `ccfleet build --config FILE` and redeploy them.',
+  },
+
+  // Windows registry files.
+  'CCF-REG-001': {
+    severity: 'error',
+    title: 'A .reg file is not a regedit file (no "Windows Registry Editor Version 5.00" header, or not UTF-16LE or UTF-8 text), or it sets no Settings string value.',
+    why: 'reg import and Group Policy preferences reject the file, or it changes nothing Claude Code reads.',
+    fix: 'Rebuild it with `ccfleet build`; it must set "Settings" as a REG_SZ string holding the settings JSON on one line.',
+  },
+  'CCF-REG-002': {
+    severity: 'warning',
+    title: 'A .reg file sets Settings under a key other than HKEY_LOCAL_MACHINE or HKEY_CURRENT_USER\\SOFTWARE\\Policies\\ClaudeCode.',
+    why: 'Claude Code reads its Windows policy only from that key, so the value has no effect.',
+    fix: 'Put the value under [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\ClaudeCode].',
   },
 
   // Packages.

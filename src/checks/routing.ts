@@ -1,6 +1,6 @@
 import type {FleetConfig} from '../config/types.js'
 import {checkPolicies} from '../policy/check.js'
-import {listPolicies, routeRequest} from '../policy/policy.js'
+import {listPolicies, policyDescribed, routeRequest} from '../policy/policy.js'
 
 /**
  * Answers "does the router route this model id?" for validate and doctor with the router's own
@@ -34,11 +34,4 @@ export function policyProblems(config: FleetConfig): PolicyProblem[] {
   return checkPolicies(config).findings.map((item) => ({location: item.location, severity: item.severity, message: `${item.message} [${item.code}]`, fix: item.fix}))
 }
 
-/**
- * A config without private models and routes does not describe the router's policy (the admin keeps
- * it in the router's console only), so there is nothing to check routes against.
- */
-export function policyDescribed(config: FleetConfig): boolean {
-  const policies = [config.policy.defaultPolicy, ...Object.values(config.policy.groupPolicies)]
-  return Object.keys(config.policy.privateModels).length > 0 || policies.some((policy) => Object.keys(policy.routes).length > 0)
-}
+export {policyDescribed} from '../policy/policy.js'

@@ -13,6 +13,7 @@ export default class Validate extends BaseCommand {
 - .mobileconfig and .plist: structure, identifiers, UUIDs, value types, the com.anthropic.claudecode domain.
 - .sh and .ps1: shebang, CRLF, sh -n, shellcheck (when installed), ASCII, Windows PowerShell 5.1, values embedded from --config.
 - .deb, .rpm, .tar.gz: structure, metadata, digests, modes and owners, expected files; settings and scripts inside are checked too.
+- .reg (Windows policy): the regedit header, the HKLM or HKCU policy key, and the settings JSON in its Settings value.
 - dist folder: files missing from, extra to or changed since manifest.json.
 
 Every finding has a stable code (CCF-...), a severity, the file, a key path or line:column, a message and a fix. docs/checks.md explains each code.

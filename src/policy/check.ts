@@ -1,6 +1,6 @@
 import type {FleetConfig} from '../config/types.js'
 import {COMPATIBLE_FAMILIES} from './models.js'
-import {listPolicies, routeTable, type NamedPolicy, type RouteRow} from './policy.js'
+import {listPolicies, policyDescribed, routeTable, type NamedPolicy, type RouteRow} from './policy.js'
 
 /** A finding of `policy check`, in the record shape the other checks use. */
 export interface PolicyFinding {
@@ -18,6 +18,8 @@ export interface PolicyFinding {
 export interface PolicyReport {
   file: string
   ok: boolean
+  /** False when the config has no private models and no routes: the policy lives in the router's console only. */
+  described: boolean
   unknownModels: FleetConfig['policy']['unknownModels']
   policies: {name: string; kind: NamedPolicy['kind']; groups: string[]; routerEnabled: boolean; routes: RouteRow[]}[]
   findings: PolicyFinding[]
@@ -38,6 +40,10 @@ export interface PolicyReport {
 export function checkPolicies(config: FleetConfig): PolicyReport {
   const findings: PolicyFinding[] = []
   const file = config.source
+  if (!policyDescribed(config)) {
+    return {file, ok: true, described: false, unknownModels: config.policy.unknownModels, policies: [], findings}
+  }
+
   const policies = listPolicies(config)
 
   for (const policy of policies) {
@@ -81,6 +87,7 @@ export function checkPolicies(config: FleetConfig): PolicyReport {
   return {
     file,
     ok: !findings.some((finding) => finding.severity === 'error'),
+    described: true,
     unknownModels: config.policy.unknownModels,
     policies: policies.map((policy) => ({name: policy.name, kind: policy.kind, groups: policy.groups, routerEnabled: policy.routerEnabled, routes: routeTable(config, policy)})),
     findings,
@@ -157,6 +164,10 @@ function checkGroups(config: FleetConfig, policies: NamedPolicy[]): PolicyFindin
 
 /** Renders the report for a person: one route table per policy, then the findings. */
 export function formatPolicyReport(report: PolicyReport): string {
+  if (!report.described) {
+    return `${report.file} describes no routing policy (no policy.privateModels and no routes), so there is nothing to check.\nAdd the routes from the router's admin console under "policy" to check them here.\n`
+  }
+
   const lines: string[] = []
   for (const policy of report.policies) {
     const groups = policy.kind === 'group' ? ` (groups: ${policy.groups.join(', ') || 'none'})` : ''

@@ -9,7 +9,7 @@ export const ROUTED_MODELS: readonly {id: RoutedClaudeModel; family: ModelFamily
 
 export const ROUTED_MODEL_IDS = ROUTED_MODELS.map((model) => model.id)
 
-/** Which private-model families each Claude model may route to. */
+/** Private-model families each Claude model may route to. */
 export const COMPATIBLE_FAMILIES: Record<RoutedClaudeModel, readonly ModelFamily[]> = {
   'claude-haiku-4-5': ['haiku'],
   'claude-sonnet-4-6': ['sonnet', 'opus'],

@@ -12,6 +12,15 @@ export interface NamedPolicy extends RoutingPolicy {
 }
 
 /** Every policy, default first, then group policies in config order. */
+/**
+ * A config without private models and routes does not describe the router's policy (the admin keeps
+ * it in the router's console only), so there is nothing to check routes against.
+ */
+export function policyDescribed(config: FleetConfig): boolean {
+  const policies = [config.policy.defaultPolicy, ...Object.values(config.policy.groupPolicies)]
+  return Object.keys(config.policy.privateModels).length > 0 || policies.some((policy) => Object.keys(policy.routes).length > 0)
+}
+
 export function listPolicies(config: FleetConfig): NamedPolicy[] {
   return [
     {name: DEFAULT_POLICY_NAME, kind: 'default', groups: [], ...config.policy.defaultPolicy},

@@ -9,7 +9,7 @@ import {xmlText} from '../templates/escape.js'
 export interface CheckResult {
   name: string
   ok: boolean
-  /** What was seen: the failure, or a short note on success. */
+  /** Observed outcome: the failure, or a short note on success. */
   detail: string
   durationMs: number
 }

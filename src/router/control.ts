@@ -97,7 +97,7 @@ export class RouterControl {
     this.state.resetCounters()
   }
 
-  /** The last requests' log entries, oldest first. */
+  /** Returns the last 1,000 requests' log entries, oldest first. */
   requests(): LogEntry[] {
     return this.state.recent.slice(-1000)
   }

@@ -60,7 +60,7 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(bytes)
 }
 
-/** Sends an `application/x-www-form-urlencoded` body, the way GitHub answers token requests. */
+/** Sends an `application/x-www-form-urlencoded` body, the format of GitHub's token replies. */
 export function sendForm(response: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
   const form = new URLSearchParams()
   for (const [key, value] of Object.entries(body)) {

@@ -88,7 +88,7 @@ function injectedFailure(exchange: Exchange): boolean {
   return true
 }
 
-/** Reads and parses a JSON body; answers 413 or 400 itself and returns undefined when it cannot. */
+/** Reads and parses a JSON body. On failure it sends the 413 or 400 reply itself and returns undefined. */
 async function readJson(exchange: Exchange): Promise<Record<string, unknown> | undefined> {
   let body: Buffer
   try {
@@ -136,13 +136,13 @@ function invalidMessagesRequest(body: Record<string, unknown>, needMaxTokens: bo
   return undefined
 }
 
-/** A deterministic token estimate: about four characters of JSON per token. */
+/** Estimates input tokens deterministically, at about four characters of JSON per token. */
 function estimateTokens(body: Record<string, unknown>): number {
   const text = JSON.stringify([body.system ?? '', body.messages, body.tools ?? []])
   return Math.max(1, Math.ceil(text.length / 4))
 }
 
-/** Authenticates, parses and routes; answers errors itself and returns undefined when it did. */
+/** Authenticates, parses and routes a request. On failure it sends the error reply itself and returns undefined. */
 async function prepare(exchange: Exchange, needMaxTokens: boolean) {
   recordAnthropicHeaders(exchange)
   const caller = authenticate(exchange)

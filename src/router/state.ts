@@ -33,7 +33,7 @@ export interface InjectedFailure {
 /** Requests kept in memory for the control endpoint's `/requests`. */
 const RECENT_REQUESTS = 1000
 
-/** Everything the running router knows; the HTTP handlers and the control API share it. */
+/** State of a running router, shared by the HTTP handlers and the control API. */
 export class RouterState {
   readonly counters: Record<string, number> = {}
   readonly recent: LogEntry[] = []

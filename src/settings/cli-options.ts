@@ -54,7 +54,8 @@ export function describeSettingsMergeReport(report: SettingsMergeReport): {notes
   const verb = report.dryRun ? 'would remove' : 'removed'
   const notes: string[] = []
   for (const repair of report.repairs) notes.push(`${report.file}:${repair.line}: repair: ${verb} ${repair.kind === 'bom' ? 'the byte order mark' : `a ${repair.kind.replace('-', ' ')}`}`)
-  for (const warning of report.warnings) notes.push(`warning: ${warning.message}`)
+  // A removed variable no longer overrides anything: the removal line reports it instead.
+  for (const warning of report.warnings) if (!report.removed.includes(warning.key)) notes.push(`warning: ${warning.message}`)
   for (const key of report.removed) notes.push(`${report.file}: ${verb} ${key}`)
   for (const conflict of report.conflicts) notes.push(`${report.file}: ${report.dryRun ? 'would replace' : 'replaced'} ${conflict.key} (was ${JSON.stringify(conflict.old)})`)
 

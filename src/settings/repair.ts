@@ -1,4 +1,4 @@
-import {lineAndColumn, type CommentNode} from './json-text.js'
+import type {CommentNode} from './json-text.js'
 
 /** One repair of the input, reported with its line in the original file. */
 export interface Repair {
@@ -18,12 +18,13 @@ interface Range {
  * count as one line.
  */
 export function applyRepairs(text: string, comments: CommentNode[], trailingCommas: number[]): {text: string; repairs: Repair[]} {
+  const lines = new LineCounter(text)
   const repairs: Repair[] = [
     ...comments.map((comment) => ({offset: comment.start, kind: comment.kind})),
     ...trailingCommas.map((offset) => ({offset, kind: 'trailing-comma' as const})),
   ]
     .sort((a, b) => a.offset - b.offset)
-    .map((repair) => ({line: lineAndColumn(text, repair.offset).line, kind: repair.kind}))
+    .map((repair) => ({line: lines.lineAt(repair.offset), kind: repair.kind}))
 
   const removed: Range[] = trailingCommas.map((offset) => ({start: offset, end: offset + 1}))
   for (const comment of comments) {
@@ -44,9 +45,12 @@ export function applyRepairs(text: string, comments: CommentNode[], trailingComm
     else spans.push({start, end})
   }
 
+  // Spans and removals are both sorted, so one cursor walks the removals for all spans.
   const sortedRemoved = mergeRanges(removed)
+  let first = 0
   for (const span of spans) {
-    if (isBlankAfterRemoval(text, span, sortedRemoved)) removed.push(span)
+    while (first < sortedRemoved.length && sortedRemoved[first].end <= span.start) first++
+    if (isBlankAfterRemoval(text, span, sortedRemoved, first)) removed.push(span)
   }
 
   return {text: removeRanges(text, mergeRanges(removed)), repairs}
@@ -75,14 +79,15 @@ function removeRanges(text: string, ranges: Range[]): string {
   return out + text.slice(position)
 }
 
-/** True when the span keeps nothing but spaces, tabs and its final line ending once `removed` is gone. */
-function isBlankAfterRemoval(text: string, span: Range, removed: Range[]): boolean {
+/** True when the span keeps nothing but spaces, tabs and its final line ending once `removed` (from index `first`) is gone. */
+function isBlankAfterRemoval(text: string, span: Range, removed: Range[], first: number): boolean {
   let contentEnd = span.end
   if (text.charCodeAt(contentEnd - 1) === 0x0a) contentEnd--
   if (contentEnd > span.start && text.charCodeAt(contentEnd - 1) === 0x0d) contentEnd--
 
   let position = span.start
-  for (const range of removed) {
+  for (let index = first; index < removed.length; index++) {
+    const range = removed[index]
     if (range.end <= position) continue
     if (range.start >= contentEnd) break
     if (!/^[ \t]*$/.test(text.slice(position, Math.max(position, range.start)))) return false
@@ -90,4 +95,21 @@ function isBlankAfterRemoval(text: string, span: Range, removed: Range[]): boole
   }
 
   return position >= contentEnd || /^[ \t]*$/.test(text.slice(position, contentEnd))
+}
+
+/** Line numbers for offsets visited in increasing order, in one pass over the text. */
+class LineCounter {
+  private offset = 0
+  private line = 1
+
+  constructor(private readonly text: string) {}
+
+  lineAt(offset: number): number {
+    for (let index = this.text.indexOf('\n', this.offset); index !== -1 && index < offset; index = this.text.indexOf('\n', index + 1)) {
+      this.line++
+      this.offset = index + 1
+    }
+
+    return this.line
+  }
 }

@@ -49,38 +49,53 @@ function init_tables(i) {
   for (i = 0; i < 10; i++) DIGIT[i ""] = 1
   for (i = 0; i < 16; i++) HEXVAL[substr("0123456789abcdef", i + 1, 1)] = i
   for (i = 10; i < 16; i++) HEXVAL[substr("ABCDEF", i - 9, 1)] = i
+  WORD = "^[^][ \t\r{}:,\"/]+"
   # Stands for a decoded \u0000, which no desired value can contain (the renderer rejects NUL).
   NULMARK = CHR[255] "0"
   BOM = CHR[239] CHR[187] CHR[191]
   HIGHBYTE = "[" CHR[128] "-" CHR[255] "]"
+  # Control characters other than tab and CR, which are common outside strings.
+  CONTROL = "[" CHR[1] "-" CHR[8] CHR[10] "-" CHR[12] CHR[14] "-" CHR[31] "]"
+  # A line of well-formed UTF-8, so that only a line that fails is walked byte by byte.
+  TAIL = "[" CHR[128] "-" CHR[191] "]"
+  UTF8_LINE = "^([" CHR[1] "-" CHR[127] "]|[" CHR[194] "-" CHR[223] "]" TAIL "|" CHR[224] "[" CHR[160] "-" CHR[191] "]" TAIL "|[" CHR[225] "-" CHR[236] CHR[238] CHR[239] "]" TAIL TAIL "|" CHR[237] "[" CHR[128] "-" CHR[159] "]" TAIL "|" CHR[240] "[" CHR[144] "-" CHR[191] "]" TAIL TAIL "|[" CHR[241] "-" CHR[243] "]" TAIL TAIL TAIL "|" CHR[244] "[" CHR[128] "-" CHR[143] "]" TAIL TAIL ")*$"
 }
 
-# Rebuilds the input bytes from the records. Lines are joined in blocks of 64 so that building a
-# large file does not copy the growing string once per line.
-function join_records(i, out, block, count) {
+# Rebuilds the input bytes from the records. Lines are joined in blocks of 64, and blocks in groups
+# of 64, so that building a large file does not copy the growing string once per line.
+function join_records(i, out, big, block, count, blocks) {
   out = ""
+  big = ""
   block = ""
   count = 0
+  blocks = 0
   for (i = 1; i <= NREC; i++) {
     block = block (i > 1 ? "\n" : "") REC[i]
-    if (++count == 64) {
-      out = out block
-      block = ""
-      count = 0
-    }
+    if (++count < 64) continue
+    big = big block
+    block = ""
+    count = 0
+    if (++blocks < 64) continue
+    out = out big
+    big = ""
+    blocks = 0
   }
-  out = out block
+  out = out big block
   READFAIL = (substr(out, length(out), 1) != "x")
   return substr(out, 1, length(out) - 1)
 }
 
-function main(text, repaired, status) {
+function main(text, repaired, j) {
   NREPAIR = 0
   if (!valid_utf8(text)) return refuse_syntax()
   if (substr(text, 1, 3) == BOM) {
     text = substr(text, 4)
     report_repair(1, "removed the UTF-8 byte order mark")
   }
+
+  # I1: the first line ending of the input, before repairs remove any line, decides.
+  j = index(text, "\n")
+  INPUT_EOL = (j > 1 && substr(text, j - 1, 1) == "\r") ? "\r\n" : "\n"
 
   # D3: no file, an empty file or whitespace only is no document.
   if (text ~ /^[ \t\r\n]*$/) {
@@ -90,29 +105,24 @@ function main(text, repaired, status) {
   }
 
   # Pass 1: the original text, with comments and trailing commas allowed and collected.
-  load(text)
-  if (!tokenize() || !parse_document()) return refuse_syntax()
+  if (!load_and_parse(text)) return refuse_syntax()
   repaired = apply_repairs(text)
 
   # Pass 2: the repaired text is strict JSON.
-  if (repaired != text) {
-    load(repaired)
-    if (!tokenize() || !parse_document()) return refuse_syntax()
-  }
+  if (repaired != text && !load_and_parse(repaired)) return refuse_syntax()
 
-  if (NP == 0) {
+  if (NT == 0) {
     # Only comments: once they are removed nothing is left, so this is a new document.
     if (MODE == "remove") return 10
     printf "%s", new_document()
     return 0
   }
 
-  if (TT[P[1]] != "{") {
-    error_at(P[1], "the top-level value is not an object; Claude Code settings must be a JSON object")
+  if (TT[1] != "{") {
+    error_at(1, "the top-level value is not an object; Claude Code settings must be a JSON object")
     return 11
   }
 
-  TOP = TOPOBJ
   if (MODE == "remove") return remove_ours(repaired)
   return merge(repaired)
 }
@@ -120,6 +130,14 @@ function main(text, repaired, status) {
 # ---------------------------------------------------------------------------------------------
 # Loading and tokenizing
 # ---------------------------------------------------------------------------------------------
+
+function load_and_parse(text) {
+  load(text)
+  tokenize()
+  if (!parse_document()) return 0
+  TOP = TOPOBJ
+  return 1
+}
 
 # Splits the text into lines LN[1..NL] (a CRLF line keeps its "\r") with start offsets LS[].
 function load(text, i, offset) {
@@ -136,234 +154,274 @@ function load(text, i, offset) {
   }
 }
 
+# Line of a 1-based offset into DOC (binary search over the line starts).
+function line_of(offset, low, high, middle) {
+  low = 1
+  high = NL
+  while (low < high) {
+    middle = int((low + high + 1) / 2)
+    if (LS[middle] <= offset) low = middle
+    else high = middle - 1
+  }
+  return low
+}
+
+function add_token(type, from, to) {
+  NT++
+  TT[NT] = type
+  TA[NT] = from
+  TZ[NT] = to
+}
+
+function add_comment(type, from, to) {
+  NC++
+  CT[NC] = type
+  CA[NC] = from
+  CZ[NC] = to
+}
+
+# Ends the token list with an "err" token; the parser reports the error only when it gets there,
+# so an earlier syntax error wins, as in a parser that scans as it goes.
 function token_error(line, col, message) {
-  add_token("err", line, col, line, col)
+  add_token("err", LS[line] + col - 1, LS[line] + col - 1)
   TOKERRLINE = line
   TOKERRCOL = col
   TOKERRMSG = message
-  return 1
 }
 
-function add_token(type, line, col, endline, endcol) {
-  NT++
-  TT[NT] = type
-  TL[NT] = line
-  TC[NT] = col
-  TEL[NT] = endline
-  TA[NT] = LS[line] + col - 1
-  TZ[NT] = LS[endline] + endcol - 1
-  TRAIL[NT] = 0
+function token_text(k) {
+  return substr(DOC, TA[k], TZ[k] - TA[k] + 1)
 }
 
-# Splits the document into tokens: { } [ ] : , s (string) n (number) l (literal), c (line comment)
-# and b (block comment). Invalid input ends the list with an "err" token; the parser reports it only
-# when it gets there, so an earlier syntax error wins, as in a parser that scans as it goes.
-function tokenize(l, line, n, i, j, c, d, word, inblock, blockline, blockcol) {
+# Splits DOC into tokens TT/TA/TZ ({ } [ ] : , s string, n number, l literal, err) and comments
+# CT/CA/CZ (c line comment, b block comment); offsets are 1-based and inclusive. Tokens are found
+# with index() and substr() where possible, because regular expressions and byte-by-byte walks are
+# several times slower in gawk and the One True AWK.
+function tokenize(l, line, rest, col, base, j, c, d, e, word, content, controls, inblock, blockstart) {
   NT = 0
+  NC = 0
   inblock = 0
   for (l = 1; l <= NL; l++) {
     line = LN[l]
-    n = split(line, C, "")
-    i = 1
+    rest = line
+    col = 1
+    base = LS[l]
     if (inblock) {
-      j = index(line, "*/")
+      j = index(rest, "*/")
       if (j == 0) continue
-      add_token("b", blockline, blockcol, l, j + 1)
+      add_comment("b", blockstart, base + j)
       inblock = 0
-      i = j + 2
+      rest = substr(rest, j + 2)
+      col += j + 1
     }
+    controls = (line ~ CONTROL)
 
-    while (i <= n) {
-      c = C[i]
+    while (1) {
+      c = substr(rest, 1, 1)
+      # NOTE: jsonc-parser also skips vertical tab, form feed and Unicode spaces as whitespace;
+      # here they start a word and are refused.
       if (c == " " || c == "\t" || c == "\r") {
-        i++
+        d = substr(rest, 2, 1)
+        if (d == " " || d == "\t" || d == "\r") {
+          match(rest, /^[ \t\r]+/)
+          j = RLENGTH
+        } else j = 1
+        rest = substr(rest, j + 1)
+        col += j
         continue
       }
+      if (c == "") break
 
       if (c == "\"") {
-        j = i + 1
-        while (1) {
-          if (j > n) return token_error(l, i, "unterminated string")
-          d = C[j]
-          if (d == "\"") break
-          if (d == "\\") {
-            d = C[j + 1]
-            if (d == "u") {
-              if (!(C[j + 2] in HEXVAL && C[j + 3] in HEXVAL && C[j + 4] in HEXVAL && C[j + 5] in HEXVAL)) return token_error(l, j, "invalid \\u escape; it needs four hex digits")
-              j += 6
+        j = index(substr(rest, 2), "\"")
+        content = substr(rest, 2, j - 1)
+        if (j > 0 && index(content, "\\") == 0 && index(content, "\t") == 0 && index(content, "\r") == 0 && !(controls && content ~ CONTROL)) j++
+        else {
+          # Escapes or invalid characters: walk the string byte by byte.
+          for (j = 2; ; j++) {
+            d = substr(rest, j, 1)
+            if (d == "") return token_error(l, col, "unterminated string")
+            if (d == "\"") break
+            if (d == "\\") {
+              e = substr(rest, j + 1, 1)
+              if (e == "u") {
+                if (substr(rest, j + 2, 4) !~ /^[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]$/) return token_error(l, col + j - 1, "invalid \\u escape; it needs four hex digits")
+                j += 5
+                continue
+              }
+              if (e == "" || index("\"\\/bfnrt", e) == 0) return token_error(l, col + j - 1, "invalid escape in string")
+              j++
               continue
             }
-            if (d == "" || index("\"\\/bfnrt", d) == 0) return token_error(l, j, "invalid escape in string")
-            j += 2
-            continue
+            if (d == "\r") return token_error(l, col, "unterminated string")
+            if (ORD[d] < 32) return token_error(l, col + j - 1, "control character in string; write it as an escape")
           }
-          if (d == "\r") return token_error(l, i, "unterminated string")
-          if (ORD[d] < 32) return token_error(l, j, "control character in string; write it as an escape")
-          j++
         }
-        add_token("s", l, i, l, j)
-        TX[NT] = substr(line, i, j - i + 1)
-        i = j + 1
-        continue
-      }
-
-      if (c == "/" && C[i + 1] == "/") {
-        j = n
-        if (C[j] == "\r") j--
-        add_token("c", l, i, l, j)
-        i = n + 1
-        continue
-      }
-
-      if (c == "/" && C[i + 1] == "*") {
-        j = index(substr(line, i + 2), "*/")
-        if (j == 0) {
-          inblock = 1
-          blockline = l
-          blockcol = i
-          i = n + 1
-          continue
-        }
-        add_token("b", l, i, l, i + j + 2)
-        i = i + j + 3
+        add_token("s", base + col - 1, base + col + j - 2)
+        rest = substr(rest, j + 1)
+        col += j
         continue
       }
 
       if (index("{}[]:,", c) > 0) {
-        add_token(c, l, i, l, i)
-        i++
+        add_token(c, base + col - 1, base + col - 1)
+        rest = substr(rest, 2)
+        col++
         continue
+      }
+
+      if (c == "/") {
+        d = substr(rest, 2, 1)
+        if (d == "/") {
+          # A line comment ends at the line end or at a CR, which JSON scanners take as a line break.
+          j = index(rest, "\r")
+          if (j == 0) {
+            add_comment("c", base + col - 1, base + col + length(rest) - 2)
+            break
+          }
+          add_comment("c", base + col - 1, base + col + j - 3)
+          rest = substr(rest, j)
+          col += j - 1
+          continue
+        }
+        if (d == "*") {
+          j = index(substr(rest, 3), "*/")
+          if (j == 0) {
+            inblock = 1
+            blockstart = base + col - 1
+            break
+          }
+          add_comment("b", base + col - 1, base + col + j + 1)
+          rest = substr(rest, j + 4)
+          col += j + 3
+          continue
+        }
+        return token_error(l, col, "unexpected character")
       }
 
       if (c == "-" || (c in DIGIT)) {
-        j = i
-        if (C[j] == "-") j++
-        if (C[j] == "0") j++
-        else if ((C[j] in DIGIT)) {
-          while ((C[j] in DIGIT)) j++
-        } else return token_error(l, i, "invalid number")
-        if (C[j] == ".") {
-          j++
-          if (!(C[j] in DIGIT)) return token_error(l, i, "invalid number")
-          while ((C[j] in DIGIT)) j++
+        # The longest valid prefix; a "." or exponent without digits makes the whole number invalid.
+        if (!match(rest, /^-?(0|[1-9][0-9]*)/)) return token_error(l, col, "invalid number")
+        j = RLENGTH
+        if (substr(rest, j + 1, 1) == ".") {
+          if (!match(substr(rest, j + 1), /^\.[0-9]+/)) return token_error(l, col, "invalid number")
+          j += RLENGTH
         }
-        if (C[j] == "e" || C[j] == "E") {
-          j++
-          if (C[j] == "+" || C[j] == "-") j++
-          if (!(C[j] in DIGIT)) return token_error(l, i, "invalid number")
-          while ((C[j] in DIGIT)) j++
+        d = substr(rest, j + 1, 1)
+        if (d == "e" || d == "E") {
+          if (!match(substr(rest, j + 1), /^[eE][-+]?[0-9]+/)) return token_error(l, col, "invalid number")
+          j += RLENGTH
         }
-        add_token("n", l, i, l, j - 1)
-        i = j
+        add_token("n", base + col - 1, base + col + j - 2)
+        rest = substr(rest, j + 1)
+        col += j
         continue
       }
 
-      if (c ~ /[A-Za-z_]/) {
-        j = i
-        while (C[j] != "" && C[j] ~ /[A-Za-z0-9_]/) j++
-        word = substr(line, i, j - i)
-        if (word != "true" && word != "false" && word != "null") return token_error(l, i, "unknown literal " word)
-        add_token("l", l, i, l, j - 1)
-        i = j
-        continue
-      }
-
-      return token_error(l, i, "unexpected character")
+      # Anything else is a word: a run up to whitespace or a structural character. Only true,
+      # false and null are valid, so "true@" is one invalid word, as in jsonc-parser's scanner.
+      match(rest, WORD)
+      word = substr(rest, 1, RLENGTH)
+      if (word != "true" && word != "false" && word != "null") return token_error(l, col, "unexpected " (RLENGTH > 0 ? "word " word : "character"))
+      add_token("l", base + col - 1, base + col + RLENGTH - 2)
+      rest = substr(rest, RLENGTH + 1)
+      col += RLENGTH
     }
   }
-  if (inblock) return token_error(blockline, blockcol, "unterminated block comment")
-  return 1
+  if (inblock) token_error(line_of(blockstart), blockstart - LS[line_of(blockstart)] + 1, "unterminated block comment")
 }
 
 # ---------------------------------------------------------------------------------------------
 # Parsing
 # ---------------------------------------------------------------------------------------------
 
-# Parses the non-comment tokens P[1..NP]; records objects (OBJOPEN, OBJCLOSE, OBJN) and their
-# members (MK key token, MV1/MV2 first and last value token, MCHILD object id of the value).
-function parse_document(k, next_index) {
-  NP = 0
+# Parses the tokens. Members are recorded only where the merge looks: the top-level object and its
+# env object (OBJOPEN, OBJCLOSE, OBJN; MK key token, MV1/MV2 first and last value token, MCHILD the
+# recorded object id of the value). Trailing commas are marked in TRAIL.
+function parse_document(next_index) {
   NOBJ = 0
   TOPOBJ = 0
-  for (k = 1; k <= NT; k++) if (TT[k] != "c" && TT[k] != "b") P[++NP] = k
-  P[NP + 1] = 0
-  P[NP + 2] = 0
-  P[NP + 3] = 0
-  TT[0] = "end"
-  if (NP == 0) return 1
-  next_index = parse_value(1, 0)
+  delete TRAIL
+  TT[NT + 1] = "end"
+  TT[NT + 2] = "end"
+  TT[NT + 3] = "end"
+  TA[NT + 1] = length(DOC) + 1
+  if (NT == 0) return 1
+  next_index = parse_value(1, 0, TT[1] == "{")
   if (next_index == 0) return 0
-  if (next_index <= NP) return error_token(P[next_index], "unexpected text after the top-level value")
-  if (TT[P[1]] == "{") TOPOBJ = LASTOBJ
+  if (next_index <= NT) return error_token(next_index, "unexpected text after the top-level value")
+  if (TT[1] == "{") TOPOBJ = 1
   return 1
 }
 
-function error_token(k, message) {
+function error_token(k, message, line) {
   if (TT[k] == "err") return set_error(TOKERRLINE, TOKERRCOL, TOKERRMSG)
-  if (k == 0) return set_error(NL, length(LN[NL]) + 1, "unexpected end of file")
-  return set_error(TL[k], TC[k], message)
+  if (TT[k] == "end") return set_error(NL, length(LN[NL]) + 1, "unexpected end of file")
+  line = line_of(TA[k])
+  return set_error(line, TA[k] - LS[line] + 1, message)
 }
 
-function parse_value(p, depth, t) {
-  if (depth > 400) return error_token(P[p], "nesting deeper than 400 levels")
-  t = TT[P[p]]
-  if (t == "{") return parse_object(p, depth + 1)
+function parse_value(p, depth, record, t) {
+  if (depth > 400) return error_token(p, "nesting deeper than 400 levels")
+  t = TT[p]
+  if (t == "{") return parse_object(p, depth + 1, record)
   if (t == "[") return parse_array(p, depth + 1)
   if (t == "s" || t == "n" || t == "l") return p + 1
-  if (t == "end") return error_token(0)
-  return error_token(P[p], "value expected")
+  return error_token(p, "value expected")
 }
 
-function parse_object(p, depth, id, m, next_index, child) {
-  id = ++NOBJ
-  OBJOPEN[id] = P[p]
-  OBJN[id] = 0
+function parse_object(p, depth, record, id, m, next_index, child) {
+  if (record) {
+    id = ++NOBJ
+    OBJOPEN[id] = p
+    OBJN[id] = 0
+  }
   p++
-  if (TT[P[p]] == "}") {
-    OBJCLOSE[id] = P[p]
-    LASTOBJ = id
+  if (TT[p] == "}") {
+    if (record) OBJCLOSE[id] = p
     return p + 1
   }
 
   while (1) {
-    if (TT[P[p]] != "s") return error_token(P[p], "property name expected")
-    if (TT[P[p + 1]] != ":") return error_token(P[p + 1], "colon expected")
-    LASTOBJ = 0
-    next_index = parse_value(p + 2, depth)
+    if (TT[p] != "s") return error_token(p, "property name expected")
+    if (TT[p + 1] != ":") return error_token(p + 1, "colon expected")
+    # Only the top-level env object is recorded below the top level.
+    child = (record && depth == 1 && TT[p + 2] == "{" && jdecode(token_text(p)) == "env") ? NOBJ + 1 : 0
+    next_index = parse_value(p + 2, depth, child > 0)
     if (next_index == 0) return 0
-    child = (TT[P[p + 2]] == "{") ? LASTOBJ : 0
-    m = ++OBJN[id]
-    MK[id, m] = P[p]
-    MV1[id, m] = P[p + 2]
-    MV2[id, m] = P[next_index - 1]
-    MCHILD[id, m] = child
+    if (record) {
+      m = ++OBJN[id]
+      MK[id, m] = p
+      MV1[id, m] = p + 2
+      MV2[id, m] = next_index - 1
+      MCHILD[id, m] = child
+    }
     p = next_index
 
-    if (TT[P[p]] == "}") break
-    if (TT[P[p]] != ",") return error_token(P[p], "comma expected")
-    if (TT[P[p + 1]] == "}") {
-      TRAIL[P[p]] = 1
+    if (TT[p] == "}") break
+    if (TT[p] != ",") return error_token(p, "comma expected")
+    if (TT[p + 1] == "}") {
+      TRAIL[p] = 1
       p++
       break
     }
     p++
   }
-  OBJCLOSE[id] = P[p]
-  LASTOBJ = id
+  if (record) OBJCLOSE[id] = p
   return p + 1
 }
 
 function parse_array(p, depth, next_index) {
   p++
-  if (TT[P[p]] == "]") return p + 1
+  if (TT[p] == "]") return p + 1
   while (1) {
-    next_index = parse_value(p, depth)
+    next_index = parse_value(p, depth, 0)
     if (next_index == 0) return 0
     p = next_index
-    if (TT[P[p]] == "]") break
-    if (TT[P[p]] != ",") return error_token(P[p], "comma expected")
-    if (TT[P[p + 1]] == "]") {
-      TRAIL[P[p]] = 1
+    if (TT[p] == "]") break
+    if (TT[p] != ",") return error_token(p, "comma expected")
+    if (TT[p + 1] == "]") {
+      TRAIL[p] = 1
       p++
       break
     }
@@ -378,7 +436,7 @@ function valid_utf8(text, lines, n, l, line, len, i, o, need, cp, min, k, b, col
   n = split(text, lines, "\n")
   for (l = 1; l <= n; l++) {
     line = lines[l]
-    if (line !~ HIGHBYTE) continue
+    if (line !~ HIGHBYTE || line ~ UTF8_LINE) continue
     len = length(line)
     col = 1
     for (i = 1; i <= len; i += need + 1) {
@@ -437,8 +495,9 @@ function refuse_syntax() {
   return 11
 }
 
-function error_at(k, message) {
-  printf "%s:%d:%d: %s; the file was left unchanged\n", FILE, TL[k], char_column(LN[TL[k]], TC[k]), message > "/dev/stderr"
+function error_at(k, message, line) {
+  line = line_of(TA[k])
+  printf "%s:%d:%d: %s; the file was left unchanged\n", FILE, line, char_column(LN[line], TA[k] - LS[line] + 1), message > "/dev/stderr"
 }
 
 function report_repair(line, message) {
@@ -463,28 +522,39 @@ function trailing_blank_length(s) {
 # comment goes with the spaces and tabs right before it, each trailing comma alone. Then every line
 # that held a comment and is left blank goes too, with its line ending; lines joined by a block
 # comment count as one line. Offsets are 1-based, ranges [from, to).
-function apply_repairs(text, k, n, ns, before, from, to, i, j, r, position, content_end, blank, nm, out, block, count) {
+function apply_repairs(text, k, c, n, ns, line, endline, before, from, to, i, j, r, position, content_end, blank, nm, out, block, count) {
   n = 0
   ns = 0
-  for (k = 1; k <= NT; k++) {
-    if (TT[k] == "c" || TT[k] == "b") {
-      before = substr(LN[TL[k]], 1, TC[k] - 1)
-      RFROM[++n] = TA[k] - trailing_blank_length(before)
-      RTO[n] = TZ[k] + 1
-      report_repair(TL[k], TT[k] == "c" ? "removed a // comment" : "removed a /* */ comment")
+  k = 1
+  c = 1
+  # Comments and trailing commas, merged in file order.
+  while (c <= NC || k <= NT) {
+    if (k <= NT && !(k in TRAIL)) {
+      k++
+      continue
+    }
+    if (c <= NC && (k > NT || CA[c] < TA[k])) {
+      line = line_of(CA[c])
+      before = substr(LN[line], 1, CA[c] - LS[line])
+      RFROM[++n] = CA[c] - trailing_blank_length(before)
+      RTO[n] = CZ[c] + 1
+      report_repair(line, CT[c] == "c" ? "removed a // comment" : "removed a /* */ comment")
 
-      from = LS[TL[k]]
-      to = (TEL[k] < NL) ? LS[TEL[k] + 1] : length(text) + 1
+      from = LS[line]
+      endline = line_of(CZ[c])
+      to = (endline < NL) ? LS[endline + 1] : length(text) + 1
       if (ns > 0 && from < STO[ns]) {
         if (to > STO[ns]) STO[ns] = to
       } else {
         SFROM[++ns] = from
         STO[ns] = to
       }
-    } else if (TRAIL[k]) {
+      c++
+    } else {
       RFROM[++n] = TA[k]
       RTO[n] = TA[k] + 1
-      report_repair(TL[k], "removed a trailing comma")
+      report_repair(line_of(TA[k]), "removed a trailing comma")
+      k++
     }
   }
   if (n == 0) return text
@@ -631,15 +701,14 @@ function lead_ws(line) {
 }
 
 function line_ending() {
-  if (NL >= 2 && LN[1] ~ /\r$/) return "\r\n"
-  return "\n"
+  return INPUT_EOL
 }
 
 # I2: the indentation unit of the document.
 function indent_unit(member_ws, brace_ws) {
-  if (OBJN[TOP] == 0 || TL[MK[TOP, 1]] == TL[OBJOPEN[TOP]]) return "  "
-  member_ws = lead_ws(TL[MK[TOP, 1]])
-  brace_ws = lead_ws(TL[OBJOPEN[TOP]])
+  if (OBJN[TOP] == 0 || line_of(TA[MK[TOP, 1]]) == line_of(TA[OBJOPEN[TOP]])) return "  "
+  member_ws = lead_ws(line_of(TA[MK[TOP, 1]]))
+  brace_ws = lead_ws(line_of(TA[OBJOPEN[TOP]]))
   if (length(member_ws) > length(brace_ws) && substr(member_ws, 1, length(brace_ws)) == brace_ws) return substr(member_ws, length(brace_ws) + 1)
   return "  "
 }
@@ -661,7 +730,7 @@ function env_object(multiline, member_ws, i, out) {
 function insert_members(id, count, i, brace_ws, member_ws, text, multiline, value) {
   if (count == 0) return
   if (OBJN[id] == 0) {
-    brace_ws = lead_ws(TL[OBJOPEN[id]])
+    brace_ws = lead_ws(line_of(TA[OBJOPEN[id]]))
     member_ws = brace_ws UNIT
     text = ""
     for (i = 1; i <= count; i++) {
@@ -672,8 +741,8 @@ function insert_members(id, count, i, brace_ws, member_ws, text, multiline, valu
     return
   }
 
-  multiline = TL[MK[id, 1]] > TL[OBJOPEN[id]]
-  member_ws = multiline ? lead_ws(TL[MK[id, 1]]) : ""
+  multiline = line_of(TA[MK[id, 1]]) > line_of(TA[OBJOPEN[id]])
+  member_ws = multiline ? lead_ws(line_of(TA[MK[id, 1]])) : ""
   text = ""
   for (i = 1; i <= count; i++) {
     value = (NEWVAL[i] == "\001env") ? env_object(multiline, member_ws) : NEWVAL[i]
@@ -720,7 +789,7 @@ function new_document(i) {
 
 # Returns the first member of object id whose decoded key is name, or 0.
 function find_member(id, name, m) {
-  for (m = 1; m <= OBJN[id]; m++) if (jdecode(TX[MK[id, m]]) == name) return m
+  for (m = 1; m <= OBJN[id]; m++) if (jdecode(token_text(MK[id, m])) == name) return m
   return 0
 }
 
@@ -728,7 +797,7 @@ function find_member(id, name, m) {
 function check_duplicates(m, key, seen, env_id, i) {
   env_id = 0
   for (m = 1; m <= OBJN[TOP]; m++) {
-    key = jdecode(TX[MK[TOP, m]])
+    key = jdecode(token_text(MK[TOP, m]))
     if (key != "apiKeyHelper" && key != "env") continue
     if (key in seen) return duplicate(MK[TOP, m], key)
     seen[key] = 1
@@ -736,7 +805,7 @@ function check_duplicates(m, key, seen, env_id, i) {
   }
   if (!env_id) return 1
   for (m = 1; m <= OBJN[env_id]; m++) {
-    key = jdecode(TX[MK[env_id, m]])
+    key = jdecode(token_text(MK[env_id, m]))
     if (!(key in DESIREDENV)) continue
     if (("env." key) in seen) return duplicate(MK[env_id, m], "env." key)
     seen["env." key] = 1
@@ -757,20 +826,20 @@ function conflict(path, old, new) {
 # V5: each overriding variable in env, named without its value, once, in member order.
 function warn_overriding(env_id, m, key, warned) {
   for (m = 1; m <= OBJN[env_id]; m++) {
-    key = jdecode(TX[MK[env_id, m]])
+    key = jdecode(token_text(MK[env_id, m]))
     if ((key != "ANTHROPIC_API_KEY" && key != "ANTHROPIC_AUTH_TOKEN") || (key in warned)) continue
     warned[key] = 1
-    printf "%s:%d: warning: env.%s makes Claude Code ignore apiKeyHelper; remove it\n", FILE, TL[MK[env_id, m]], key > "/dev/stderr"
+    printf "%s:%d: warning: env.%s makes Claude Code ignore apiKeyHelper; remove it\n", FILE, line_of(TA[MK[env_id, m]]), key > "/dev/stderr"
   }
 }
 
 function is_multiline(id) {
-  return OBJN[id] > 0 && TL[MK[id, 1]] > TL[OBJOPEN[id]]
+  return OBJN[id] > 0 && line_of(TA[MK[id, 1]]) > line_of(TA[OBJOPEN[id]])
 }
 
 # V1-V4: lists conflicts; with force, queues the replacements.
 function find_conflicts(helper_m, env_m, env_id, i, m, multiline) {
-  if (helper_m > 0 && !(TT[MV1[TOP, helper_m]] == "s" && jdecode(TX[MV1[TOP, helper_m]]) == HELPER)) {
+  if (helper_m > 0 && !(TT[MV1[TOP, helper_m]] == "s" && jdecode(token_text(MV1[TOP, helper_m])) == HELPER)) {
     conflict("apiKeyHelper", value_text(TOP, helper_m), jencode(HELPER))
     queue_edit(TA[MV1[TOP, helper_m]], TZ[MV2[TOP, helper_m]], jencode(HELPER))
   }
@@ -779,12 +848,12 @@ function find_conflicts(helper_m, env_m, env_id, i, m, multiline) {
     for (i = 1; i <= NENV; i++) WANTED[i] = 1
     multiline = is_multiline(TOP)
     conflict("env", value_text(TOP, env_m), "an object")
-    queue_edit(TA[MV1[TOP, env_m]], TZ[MV2[TOP, env_m]], env_object(multiline, multiline ? lead_ws(TL[MK[TOP, 1]]) : ""))
+    queue_edit(TA[MV1[TOP, env_m]], TZ[MV2[TOP, env_m]], env_object(multiline, multiline ? lead_ws(line_of(TA[MK[TOP, 1]])) : ""))
     return
   }
   for (i = 1; i <= NENV; i++) {
     m = find_member(env_id, ENVNAME[i])
-    if (m == 0 || (TT[MV1[env_id, m]] == "s" && jdecode(TX[MV1[env_id, m]]) == ENVVALUE[i])) continue
+    if (m == 0 || (TT[MV1[env_id, m]] == "s" && jdecode(token_text(MV1[env_id, m])) == ENVVALUE[i])) continue
     conflict("env." ENVNAME[i], value_text(env_id, m), jencode(ENVVALUE[i]))
     queue_edit(TA[MV1[env_id, m]], TZ[MV2[env_id, m]], jencode(ENVVALUE[i]))
   }
@@ -815,9 +884,7 @@ function merge(text, helper_m, env_m, env_id, i, count, edits) {
     # Forced replacements keep the structure; the insertions below work on the new text.
     text = apply_edits(text)
     edits = NEDIT
-    load(text)
-    if (!tokenize() || !parse_document()) return refuse_syntax()
-    TOP = TOPOBJ
+    if (!load_and_parse(text)) return refuse_syntax()
     EOL = line_ending()
     UNIT = indent_unit()
     helper_m = find_member(TOP, "apiKeyHelper")
@@ -890,7 +957,7 @@ function remove_member(id, m, from, to, text, start, rest, l) {
 }
 
 function ours(id, m, value) {
-  return TT[MV1[id, m]] == "s" && jdecode(TX[MV1[id, m]]) == value
+  return TT[MV1[id, m]] == "s" && jdecode(token_text(MV1[id, m])) == value
 }
 
 # Finds the next member to remove: sets RMID and RMM and returns 1, or returns 0 when none is left.
@@ -909,7 +976,7 @@ function next_removal(helper_m, env_m, env_id, i, m, all) {
   all = OBJN[env_id] > 0
   for (m = 1; m <= OBJN[env_id] && all; m++) {
     all = 0
-    for (i = 1; i <= NENV; i++) if (jdecode(TX[MK[env_id, m]]) == ENVNAME[i] && ours(env_id, m, ENVVALUE[i])) all = 1
+    for (i = 1; i <= NENV; i++) if (jdecode(token_text(MK[env_id, m])) == ENVNAME[i] && ours(env_id, m, ENVVALUE[i])) all = 1
   }
   if (all) {
     RMID = TOP
@@ -937,9 +1004,7 @@ function remove_ours(text, removed, i) {
   while (next_removal()) {
     text = remove_member(RMID, RMM)
     removed++
-    load(text)
-    if (!tokenize() || !parse_document()) return refuse_syntax()
-    TOP = TOPOBJ
+    if (!load_and_parse(text)) return refuse_syntax()
   }
   if (removed == 0) return 10
   printf "%s", text

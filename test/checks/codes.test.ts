@@ -6,6 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {FINDING_CODES, type Finding, type FindingCode} from '../../src/checks/findings.js'
 import {buildFleet} from '../../src/artifacts/build.js'
 import {loadFleetConfig} from '../../src/config/load.js'
+import {policyRegFile} from '../../src/artifacts/windows/build.js'
 import {renderAuthHelper} from '../../src/helper/render.js'
 import {cleanTemp, EXAMPLES, fleetConfig, plistText, profileDocument, put, REPO, rewriteDebData, rewriteTarball, tempFolder, validate} from './support.js'
 
@@ -142,6 +143,15 @@ const CASES: Record<FindingCode, CodeCase> = {
   'CCF-SCRIPT-005': {
     trigger: () => script('auth-helper.sh', renderAuthHelper(loadFleetConfig(EXAMPLES.surepath), 'linux').replace(/https:\/\/auth\.example\.com/g, 'https://evil.example.net'), EXAMPLES.surepath),
     clean: () => script('auth-helper.sh', renderAuthHelper(loadFleetConfig(EXAMPLES.surepath), 'linux'), EXAMPLES.surepath),
+  },
+
+  'CCF-REG-001': {
+    trigger: () => validate([put(tempFolder(), 'policy.reg', policyRegFile(loadFleetConfig(EXAMPLES.surepath)).toString('utf16le').replace('Windows Registry Editor Version 5.00', 'REGEDIT4'))]),
+    clean: () => validate([put(tempFolder(), 'policy.reg', policyRegFile(loadFleetConfig(EXAMPLES.surepath)))]),
+  },
+  'CCF-REG-002': {
+    trigger: () => validate([put(tempFolder(), 'policy.reg', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(policyRegFile(loadFleetConfig(EXAMPLES.surepath)).subarray(2).toString('utf16le').replace('Policies\\ClaudeCode', 'ClaudeCode'), 'utf16le')]))]),
+    clean: () => validate([put(tempFolder(), 'policy.reg', policyRegFile(loadFleetConfig(EXAMPLES.surepath)))]),
   },
 
   'CCF-PKG-001': {trigger: () => changedCopy(deb, (bytes) => bytes.subarray(0, bytes.length - 100)), clean: () => validate([deb])},

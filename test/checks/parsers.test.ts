@@ -118,3 +118,35 @@ describe('apiKeyHelper commands', () => {
     expect(inspectHelperCommand('"C:\\Program Files\\tool\\helper.exe"', 'windows').problems).toEqual([])
   })
 })
+
+describe('Windows policy .reg files', () => {
+  it('checks the settings inside the Settings value', async () => {
+    const {checkRegFile} = await import('../../src/checks/validate/registry.js')
+    const json = JSON.stringify({apiKeyHelper: 'C:\\Program Files\\ccfleet\\auth-helper.ps1', env: {ANTHROPIC_BASE_URL: 'https://r.example.com', ANTHROPIC_API_KEY: 'x'}})
+    const text = ['Windows Registry Editor Version 5.00', '', '[HKEY_CURRENT_USER\\SOFTWARE\\Policies\\ClaudeCode]', `"Settings"="${json.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`, ''].join('\r\n')
+    const findings = checkRegFile('policy.reg', Buffer.from(text, 'utf8'), {})
+    expect(findings.map((item) => item.code).sort()).toEqual(['CCF-SETTINGS-007', 'CCF-SETTINGS-010'])
+    expect(findings[0].file).toBe('policy.reg!HKEY_CURRENT_USER\\SOFTWARE\\Policies\\ClaudeCode\\Settings')
+  })
+
+  it('rejects a Settings value that is not a string', async () => {
+    const {checkRegFile} = await import('../../src/checks/validate/registry.js')
+    const text = 'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\ClaudeCode]\r\n"Settings"=dword:00000001\r\n'
+    expect(checkRegFile('policy.reg', Buffer.from(text), {}).map((item) => item.code)).toEqual(['CCF-REG-001'])
+  })
+})
+
+describe('PowerShell checks in one pwsh run', () => {
+  it('assigns findings to the right script', async () => {
+    const {cleanTemp, put, tempFolder, validate} = await import('./support.js')
+    const folder = tempFolder()
+    const bad = put(folder, 'a-bad.ps1', "$x = $env:A ?? 'b'\r\n")
+    const good = put(folder, 'b-good.ps1', "Write-Output 'ok'\r\n")
+    const same = put(folder, 'c-same-as-bad.ps1', "$x = $env:A ?? 'b'\r\n")
+    const findings = await validate([folder])
+    expect(findings.filter((item) => item.file === bad).map((item) => item.code)).toEqual(['CCF-SCRIPT-001'])
+    expect(findings.filter((item) => item.file === same).map((item) => item.code)).toEqual(['CCF-SCRIPT-001'])
+    expect(findings.filter((item) => item.file === good)).toEqual([])
+    cleanTemp()
+  })
+})

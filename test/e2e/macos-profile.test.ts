@@ -5,15 +5,12 @@ import {basename, join} from 'node:path'
 import plist from 'plist'
 import {describe, expect, it} from 'vitest'
 
-import {buildMacosArtifacts} from '../../src/artifacts/macos/build.js'
 import {loadFleetConfig} from '../../src/config/load.js'
 import {MANAGED_SETTINGS_FILE} from '../../src/platform/facts.js'
 import {canOverlayInNamespace, cliBuild, describeRun, EXAMPLES, localConfig, overlayWrapper, runClaude, startRouterProcess, step, withScratch, writeSettings, E2E_TIMEOUT_MS} from '../support/e2e.js'
 
 const example = loadFleetConfig(join(EXAMPLES, 'surepath.fleet.jsonc'))
 const namespaces = canOverlayInNamespace()
-// NOTE: skipped while the macOS builder returns no .mobileconfig.
-const builderReady = (await buildMacosArtifacts(example)).some((artifact) => artifact.path.endsWith('.mobileconfig'))
 
 /** Finds the dictionary that carries Claude Code's settings keys anywhere in a profile. */
 function findSettingsDict(value: unknown): Record<string, unknown> | undefined {
@@ -41,7 +38,7 @@ function listFiles(folder: string): string[] {
 }
 
 describe('macOS profile path with the real Claude Code', () => {
-  it.skipIf(!builderReady)('profile keys and the sh helper reach the router', async () => {
+  it('profile keys and the sh helper reach the router', async () => {
     await withScratch('macos', async (scratch) => {
       const router = await step('start router serve', () => startRouterProcess(scratch, join(EXAMPLES, 'surepath.fleet.jsonc'), ['--auto-approve', '--interval', '1']))
       try {

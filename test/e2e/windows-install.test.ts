@@ -4,14 +4,15 @@ import {basename, join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {buildWindowsArtifacts} from '../../src/artifacts/windows/build.js'
 import {loadFleetConfig} from '../../src/config/load.js'
+import {AUTH_HELPER_TEMPLATE} from '../../src/helper/render.js'
+import {TEMPLATES_DIR} from '../../src/templates/render.js'
 import {cliBuild, describeRun, EXAMPLES, localConfig, runClaude, startRouterProcess, step, withScratch, writeSettings, E2E_TIMEOUT_MS} from '../support/e2e.js'
 import {PWSH} from '../support/helper-sandbox.js'
 
 const example = loadFleetConfig(join(EXAMPLES, 'surepath.fleet.jsonc'))
-// NOTE: skipped while the Windows builder returns no install script or pwsh is missing.
-const builderReady = existsSync(PWSH) && (await buildWindowsArtifacts({...example, settings: {...example.settings, scope: 'user'}}).catch(() => [])).some((artifact) => /^install.*\.ps1$/i.test(basename(artifact.path)))
+// NOTE: skipped while the PowerShell auth helper template is missing, or where pwsh is not installed.
+const ready = existsSync(PWSH) && existsSync(join(TEMPLATES_DIR, AUTH_HELPER_TEMPLATE.windows))
 
 /** The profile of the fake machine's signed-in user. */
 const USER_PROFILE = 'C:\\Users\\dev'
@@ -23,7 +24,7 @@ function fakePath(fakeRoot: string, windowsPath: string): string {
 }
 
 describe('Windows install.ps1 path with the real Claude Code', () => {
-  it.skipIf(!builderReady)('install.ps1 on the fake machine, helper under pwsh', async () => {
+  it.skipIf(!ready)('install.ps1 on the fake machine, helper under pwsh', async () => {
     await withScratch('windows', async (scratch) => {
       const router = await step('start router serve', () => startRouterProcess(scratch, join(EXAMPLES, 'surepath.fleet.jsonc'), ['--auto-approve', '--interval', '1']))
       try {

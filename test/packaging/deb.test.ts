@@ -182,7 +182,9 @@ describe('.deb package', () => {
     const data = tempFolder()
     runOk('dpkg-deb', ['-x', deb, data])
     expect(JSON.parse(readFileSync(join(data, linuxDropInPath(config)), 'utf8'))).toEqual(managedSettingsDocument(config, 'linux', config.helper.installPath.linux))
-    expect(readFileSync(join(data, `usr/share/doc/${config.package.name}/copyright`), 'utf8')).toContain(HOSTILE_ORGANIZATION)
+    const copyright = readFileSync(join(data, `usr/share/doc/${config.package.name}/copyright`), 'utf8')
+    expect(copyright).toContain(HOSTILE_ORGANIZATION)
+    expect(copyright).toContain('/usr/share/common-licenses/Apache-2.0')
     expect(lintianProblems(deb).unexpected).toEqual([])
   })
 

@@ -104,6 +104,10 @@ describe('.rpm package', () => {
       expect(sha256, row[0]).toBe(row[3])
       expect((statSync(join(out, row[0])).mode & 0o7777).toString(8)).toBe(row[4].slice(-3))
     }
+
+    const copyright = readFileSync(join(out, 'usr/share/doc/example-claude-code-router/copyright'), 'utf8')
+    expect(copyright).toMatch(/^License: Apache-2\.0$/m)
+    expect(copyright).not.toContain('/usr/share/common-licenses')
   })
 
   it('installs, verifies and erases in a scratch root', () => {

@@ -114,6 +114,16 @@ describe('policy check', () => {
     expect(text).toMatch(/claude-opus-4-6\s+s\s+sonnet \(google-vertex\)\s+allowed/)
     expect(text).toContain('OK: 1 policies checked')
   })
+
+  it('passes a config that describes no policy', () => {
+    const report = checkPolicies(fleet(undefined))
+    expect(report.described).toBe(false)
+    expect(report.ok).toBe(true)
+    expect(formatPolicyReport(report)).toContain('describes no routing policy')
+    const withRoutes = checkPolicies(fleet({defaultPolicy: {routes: {'claude-haiku-4-5': 'h'}}}))
+    expect(withRoutes.described).toBe(true)
+    expect(withRoutes.ok).toBe(false)
+  })
 })
 
 describe('group resolution', () => {

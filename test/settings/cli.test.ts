@@ -170,5 +170,5 @@ describe('ccfleet settings merge CLI', () => {
 
       expect(results[1], `scenario ${index}`).toEqual(results[0])
     }
-  })
+  }, 600_000)
 })

@@ -43,8 +43,12 @@ export async function withScratch(name: string, body: (scratch: Scratch) => Prom
 
 /** Runs one named step. A failure inside is rethrown with the step's name, so the test output shows where it broke. */
 export async function step<T>(name: string, body: () => T | Promise<T>): Promise<T> {
+  const started = Date.now()
   try {
-    return await body()
+    const result = await body()
+    // CCFLEET_E2E_TIMING=1 prints each step's duration, to find the slow ones.
+    if (process.env.CCFLEET_E2E_TIMING) process.stderr.write(`[e2e] ${name}: ${Date.now() - started} ms\n`)
+    return result
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     const wrapped = new Error(`step "${name}" failed: ${message}`, {cause: error})

@@ -40,7 +40,7 @@ export function linuxPackageSpec(config: FleetConfig, mtime: number, format: 'de
   }
 
   const docDir = `/usr/share/doc/${config.package.name}`
-  files.push({path: `${docDir}/copyright`, mode: 0o644, bytes: Buffer.from(debianCopyright(config, mtime), 'utf8'), license: true})
+  files.push({path: `${docDir}/copyright`, mode: 0o644, bytes: Buffer.from(debianCopyright(config, mtime, format), 'utf8'), license: true})
   if (format === 'deb') {
     // The packages are native (the version has no Debian revision), so Debian policy names the
     // changelog changelog.gz, not changelog.Debian.gz.
@@ -88,7 +88,7 @@ function packageDescription(config: FleetConfig): string {
 }
 
 /** debian/copyright in the machine-readable format 1.0. */
-function debianCopyright(config: FleetConfig, mtime: number): string {
+function debianCopyright(config: FleetConfig, mtime: number, format: 'deb' | 'rpm'): string {
   const year = new Date(mtime * 1000).getUTCFullYear()
   const line = (value: string) => value.replace(/\s+/g, ' ').trim()
   return [
@@ -104,9 +104,10 @@ function debianCopyright(config: FleetConfig, mtime: number): string {
     ' Licensed under the Apache License, Version 2.0 (the "License"); you may not',
     ' use these files except in compliance with the License. You may obtain a copy',
     ' of the License at https://www.apache.org/licenses/LICENSE-2.0',
-    ' .',
-    ' On Debian systems, the complete text of the Apache License, Version 2.0 can be',
-    ' found in /usr/share/common-licenses/Apache-2.0.',
+    // RPM distributions have no /usr/share/common-licenses.
+    ...(format === 'deb'
+      ? [' .', ' On Debian systems, the complete text of the Apache License, Version 2.0 can be', ' found in /usr/share/common-licenses/Apache-2.0.']
+      : []),
     '',
   ].join('\n')
 }

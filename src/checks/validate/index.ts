@@ -42,6 +42,7 @@ export function codesForKind(kind: FileKind): string[] {
     rpm: ['CCF-PKG-'],
     tarball: ['CCF-PKG-'],
     dist: ['CCF-DIST-'],
+    reg: ['CCF-REG-', 'CCF-SETTINGS-'],
     unknown: ['CCF-FILE-002'],
     missing: ['CCF-FILE-001'],
   }
@@ -66,6 +67,11 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRep
 
   for (const path of options.paths) {
     await checkPath(path, context, findings, files, true)
+  }
+
+  if (files.some((file) => file.kind === 'ps-script')) {
+    const {flushPowerShellChecks} = await import('./scripts.js')
+    findings.push(...flushPowerShellChecks())
   }
 
   const strict = options.strict ?? false
@@ -138,6 +144,7 @@ export function detectKind(path: string, bytes: Buffer): FileKind {
   if (name.endsWith('.sh')) return 'sh-script'
   if (name.endsWith('.deb')) return 'deb'
   if (name.endsWith('.rpm')) return 'rpm'
+  if (name.endsWith('.reg')) return 'reg'
   if (name.endsWith('.tar.gz') || name.endsWith('.tgz')) return 'tarball'
   if (name.endsWith('.jsonc') || name.endsWith('.fleet.json')) return 'fleet-config'
   if (name.endsWith('.json')) return looksLikeFleetConfig(bytes) ? 'fleet-config' : 'settings'
@@ -183,6 +190,11 @@ async function checkFile(kind: FileKind, path: string, bytes: Buffer, context: C
     case 'tarball': {
       const {checkPackageFile} = await import('./packages.js')
       return checkPackageFile(path, bytes, kind, context)
+    }
+
+    case 'reg': {
+      const {checkRegFile} = await import('./registry.js')
+      return {findings: checkRegFile(path, bytes, context)}
     }
 
     default: {

@@ -1,7 +1,7 @@
 import type {Finding, FindingCounts} from '../findings.js'
 
 /** The kinds of input validate recognizes. */
-export type FileKind = 'fleet-config' | 'settings' | 'profile' | 'plist' | 'sh-script' | 'ps-script' | 'deb' | 'rpm' | 'tarball' | 'dist' | 'unknown' | 'missing'
+export type FileKind = 'fleet-config' | 'settings' | 'profile' | 'plist' | 'sh-script' | 'ps-script' | 'deb' | 'rpm' | 'tarball' | 'reg' | 'dist' | 'unknown' | 'missing'
 
 export interface CheckedFile {
   /** The path as given (or found inside a folder). */

@@ -5,7 +5,7 @@ import {basename} from 'node:path'
 import type {FleetConfig} from '../../config/types.js'
 import {CcfleetError} from '../../errors.js'
 import {finding, type Finding} from '../findings.js'
-import {checkPs51Text, type Ps51Finding} from '../ps51.js'
+import {checkPs51Scripts, type Ps51Finding} from '../ps51.js'
 import {findProgram} from '../programs.js'
 import type {CheckContext} from './index.js'
 
@@ -19,8 +19,12 @@ export function checkScriptFile(file: string, bytes: Buffer, kind: 'sh-script' |
   // The same helper sits in the .deb, the .rpm and the tarball; shellcheck and pwsh take seconds, so results are reused by content.
   const key = `${kind}:${createHash('sha256').update(bytes).digest('hex')}`
   let cached = contentCache.get(key)
-  if (!cached) {
-    cached = kind === 'sh-script' ? checkShScript(CACHE_FILE, text) : checkPowerShellScript(CACHE_FILE, text)
+  if (!cached && kind === 'ps-script') {
+    // pwsh takes about a second to start, so PowerShell scripts are checked together in flushPowerShellChecks.
+    pendingPowerShell.push({key, file, text})
+    cached = []
+  } else if (!cached) {
+    cached = checkShScript(CACHE_FILE, text)
     contentCache.set(key, cached)
   }
 
@@ -90,23 +94,49 @@ function runShellcheck(file: string, text: string): Finding[] {
   )
 }
 
-function checkPowerShellScript(file: string, text: string): Finding[] {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
-  let results: Ps51Finding[]
-  try {
-    results = checkPs51Text(body)
-  } catch (error) {
-    if (!(error instanceof CcfleetError)) throw error
-    // Without pwsh only the ASCII rule can be checked.
-    const ascii = nonAsciiOnly(file, body)
-    return [...ascii, finding('CCF-SCRIPT-001', file, '', `Windows PowerShell 5.1 compatibility not checked: ${error.message}`, {severity: 'info', fix: error.hint ?? 'Install PowerShell 7 (pwsh).'})]
+const pendingPowerShell: {key: string; file: string; text: string}[] = []
+
+/**
+ * Checks every PowerShell script queued by checkScriptFile with one pwsh process (Windows
+ * PowerShell 5.1 compatibility and ASCII) and returns their findings.
+ */
+export function flushPowerShellChecks(): Finding[] {
+  const queued = pendingPowerShell.splice(0)
+  const unchecked = new Map<string, string>()
+  for (const item of queued) if (!contentCache.has(item.key)) unchecked.set(item.key, stripBom(item.text))
+
+  if (unchecked.size > 0) {
+    let results: Map<string, Ps51Finding[]> | undefined
+    let failure: CcfleetError | undefined
+    try {
+      results = checkPs51Scripts([...unchecked].map(([name, text]) => ({name, text})))
+    } catch (error) {
+      if (!(error instanceof CcfleetError)) throw error
+      failure = error
+    }
+
+    for (const [key, text] of unchecked) contentCache.set(key, results ? powerShellFindings(results.get(key) ?? []) : withoutPwsh(text, failure!))
   }
 
+  return queued.flatMap((item) => (contentCache.get(item.key) ?? []).map((entry) => ({...entry, file: item.file})))
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+}
+
+function powerShellFindings(results: Ps51Finding[]): Finding[] {
   return results.map((item) =>
     item.rule === 'non-ascii'
-      ? finding('CCF-SCRIPT-002', file, `${item.line}:${item.column}`, item.message)
-      : finding('CCF-SCRIPT-001', file, `${item.line}:${item.column}`, `${item.message} (${item.rule}: ${item.text})`, {severity: item.severity}),
+      ? finding('CCF-SCRIPT-002', CACHE_FILE, `${item.line}:${item.column}`, item.message)
+      : finding('CCF-SCRIPT-001', CACHE_FILE, `${item.line}:${item.column}`, `${item.message} (${item.rule}: ${item.text})`, {severity: item.severity}),
   )
+}
+
+/** Without pwsh only the ASCII rule can be checked. */
+function withoutPwsh(text: string, error: CcfleetError): Finding[] {
+  const ascii = nonAsciiOnly(CACHE_FILE, text)
+  return [...ascii, finding('CCF-SCRIPT-001', CACHE_FILE, '', `Windows PowerShell 5.1 compatibility not checked: ${error.message}`, {severity: 'info', fix: error.hint ?? 'Install PowerShell 7 (pwsh).'})]
 }
 
 function nonAsciiOnly(file: string, text: string): Finding[] {

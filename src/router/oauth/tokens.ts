@@ -70,7 +70,7 @@ export class TokenService {
     if (!record) return {ok: false, reason: 'unknown'}
     if (record.revoked) return {ok: false, reason: 'revoked'}
     if (record.used) {
-      // A rotated token came back: someone holds a copy. Revoke the whole family (RFC 9700 4.14.2).
+      // A rotated token came back, so someone has a copy: revoke the whole family (RFC 9700 section 4.14.2).
       this.revokeFamily(record.family)
       return {ok: false, reason: 'reused'}
     }

@@ -6,6 +6,12 @@
 # Windows API and the fake branches never run.
 $script:CcfFakeRoot = [Environment]::GetEnvironmentVariable('CCFLEET_FAKE_ROOT')
 $script:CcfUtf8 = New-Object Text.UTF8Encoding -ArgumentList $false
+if ($script:CcfFakeRoot) {
+    # pwsh on Linux has none of these; a test may still set its own.
+    if (-not $env:ProgramData) { $env:ProgramData = 'C:\ProgramData' }
+    if (-not $env:ProgramW6432) { $env:ProgramW6432 = 'C:\Program Files' }
+    if (-not $env:SystemDrive) { $env:SystemDrive = 'C:' }
+}
 
 function Resolve-CcfPath {
     param([string]$Path)

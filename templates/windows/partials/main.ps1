@@ -106,7 +106,7 @@ function Format-CcfRefusal {
     param([string]$Path, $Result)
     $where = $Path
     if ($Result.Line -gt 0) { $where = $Path + ':' + $Result.Line + ':' + $Result.Column }
-    return $where + ': ' + $Result.Reason + '; the file was left unchanged'
+    return $where + ': ' + $Result.Reason + '; left unchanged'
 }
 
 # Merges our keys into a settings file and writes it with a backup when it changes.
@@ -140,7 +140,11 @@ function Test-CcfSettingsFile {
     param($Run, [string]$Path, [string]$Helper)
     $result = Invoke-CcfSettingsMerge -Bytes (Read-CcfBytes $Path) -Helper $Helper -EnvNames $CcfEnvNames -EnvValues $CcfEnvValues
     if ($result.Status -eq 'unchanged') { Add-CcfOutcome $Run $false ($Path + ': compliant'); return }
-    if ($result.Status -eq 'refused') { Add-CcfProblem $Run 'drift' (Format-CcfRefusal $Path $result); return }
+    if ($result.Status -eq 'refused' -and $result.Kind -eq 'conflict') {
+        Add-CcfProblem $Run 'drift' ($Path + ': different values for ' + (@($result.Conflicts | ForEach-Object { $_.Path }) -join ', '))
+        return
+    }
+    if ($result.Status -eq 'refused') { Add-CcfProblem $Run 'drift' ($Path + ':' + $result.Line + ':' + $result.Column + ': ' + $result.Reason); return }
     if (-not (Test-CcfFile $Path)) { Add-CcfProblem $Run 'drift' ($Path + ': settings file missing'); return }
     Add-CcfProblem $Run 'drift' ($Path + ': apiKeyHelper or env missing or different')
 }
@@ -149,7 +153,7 @@ function Uninstall-CcfSettingsFile {
     param($Run, [string]$Path, [string]$Helper, [string]$OwnerSid)
     $bytes = Read-CcfBytes $Path
     $result = Remove-CcfSettingsKeys -Bytes $bytes -Helper $Helper -EnvNames $CcfEnvNames -EnvValues $CcfEnvValues
-    if ($result.Status -eq 'refused') { Add-CcfProblem $Run 'failed' ($Path + ': ' + $result.Reason + '; the file was left unchanged'); return }
+    if ($result.Status -eq 'refused') { Add-CcfProblem $Run 'failed' ($Path + ': ' + $result.Reason + '; left unchanged'); return }
     if ($result.Status -eq 'unchanged') { Add-CcfOutcome $Run $false ($Path + ': no ccfleet keys'); return }
     $backup = Backup-CcfFile $Path
     if ($OwnerSid) { Set-CcfOwner $backup $OwnerSid }
@@ -191,16 +195,17 @@ function Invoke-CcfUserTarget {
 # Adding a second source would silently switch off the admin's existing one.
 function Get-CcfManagedSource {
     param($Identity)
-    $hklmKey = 'HKEY_LOCAL_MACHINE\' + $CcfPolicyKey
-    if ($null -ne (Get-CcfRegistryValue $hklmKey $CcfPolicyValueName)) { return @{ Kind = 'hklm'; Keys = @($hklmKey) } }
-
+    # $env:ProgramW6432 is the 64-bit Program Files folder even in a 32-bit host.
     $programFiles = $env:ProgramW6432
     if (-not $programFiles) { $programFiles = $env:ProgramFiles }
     $managedFile = Join-CcfPath $programFiles $CcfManagedFile
     $dropInFolder = Join-CcfPath $programFiles $CcfManagedDropInFolder
     $dropIn = Join-CcfPath $dropInFolder ($CcfPackageName + '.json')
     $others = @((Get-CcfJsonFileNames $dropInFolder) | Where-Object { $_ -ne ($CcfPackageName + '.json') })
-    $source = @{ Kind = 'none'; DropIn = $dropIn; ManagedFile = $managedFile; DropInFolder = $dropInFolder; Others = $others }
+    $source = @{ Kind = 'none'; Keys = @(); DropIn = $dropIn; ManagedFile = $managedFile; DropInFolder = $dropInFolder; Others = $others }
+
+    $hklmKey = 'HKEY_LOCAL_MACHINE\' + $CcfPolicyKey
+    if ($null -ne (Get-CcfRegistryValue $hklmKey $CcfPolicyValueName)) { $source.Kind = 'hklm'; $source.Keys = @($hklmKey); return $source }
     if ((Test-CcfFile $managedFile) -or $others.Count -gt 0 -or (Test-CcfFile $dropIn)) { $source.Kind = 'file'; return $source }
 
     $hkcuKeys = @()
@@ -214,7 +219,7 @@ function Get-CcfManagedSource {
         $key = 'HKEY_CURRENT_USER\' + $CcfPolicyKey
         if ($null -ne (Get-CcfRegistryValue $key $CcfPolicyValueName)) { $hkcuKeys += $key }
     }
-    if ($hkcuKeys.Count -gt 0) { return @{ Kind = 'hkcu'; Keys = $hkcuKeys } }
+    if ($hkcuKeys.Count -gt 0) { $source.Kind = 'hkcu'; $source.Keys = $hkcuKeys }
     return $source
 }
 
@@ -249,7 +254,7 @@ function Invoke-CcfManaged {
     Write-CcfLog 'INFO' ('managed source: ' + $source.Kind)
 
     if ($Run.Action -eq 'uninstall') {
-        if ($null -ne $source.DropIn -and (Remove-CcfFile $source.DropIn)) { Add-CcfOutcome $Run $true ($source.DropIn + ': removed') }
+        if (Remove-CcfFile $source.DropIn) { Add-CcfOutcome $Run $true ($source.DropIn + ': removed') }
         $keys = @('HKEY_LOCAL_MACHINE\' + $CcfPolicyKey)
         if ($source.Kind -eq 'hkcu') { $keys += $source.Keys }
         foreach ($key in $keys) {

@@ -1,7 +1,9 @@
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {pwshPath} from './pwsh.js'
 
@@ -19,6 +21,38 @@ export interface FakeUser {
 }
 
 export type Registry = Record<string, Record<string, string>>
+
+export type RunAs = {system: true} | {user: FakeUser; admin?: boolean}
+
+export type Step = {kind: 'run'; script: string; env: Record<string, string>; args: string[]} | {kind: 'write'; path: string; base64: string} | {kind: 'delete'; path: string} | {kind: 'stat' | 'read'; path: string}
+
+export interface StepResult {
+  exitCode: number
+  /** Output lines; the last one is the script's summary. */
+  output: string[]
+}
+
+const RUNNER = join(dirname(fileURLToPath(import.meta.url)), 'run-steps.ps1')
+
+/** Runs steps in order in one pwsh process and returns one result per step. */
+/** The bytes a read step returned, or undefined when the file was missing. */
+export function readResult(result: StepResult): Buffer | undefined {
+  return result.output[0] ? Buffer.from(result.output[0], 'base64') : undefined
+}
+
+export function runSteps(steps: Step[]): StepResult[] {
+  const dir = mkdtempSync(join(tmpdir(), 'ccfleet-steps-'))
+  try {
+    writeFileSync(join(dir, 'steps.json'), JSON.stringify(steps))
+    const env = {PATH: process.env.PATH, HOME: process.env.HOME, POWERSHELL_TELEMETRY_OPTOUT: '1', DOTNET_CLI_TELEMETRY_OPTOUT: '1'}
+    const run = spawnSync(pwshPath(), ['-NoProfile', '-NonInteractive', '-File', RUNNER, join(dir, 'steps.json'), join(dir, 'results.json')], {env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
+    if (run.status !== 0) throw new Error(`step runner failed (${run.status}): ${run.stderr}${run.stdout}`)
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as StepResult[] | StepResult
+    return (Array.isArray(results) ? results : [results]).map((result) => ({exitCode: result.exitCode, output: Array.isArray(result.output) ? result.output : [result.output].filter((line) => line !== null && line !== undefined)}))
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
 
 export class FakeMachine {
   readonly root: string
@@ -55,6 +89,12 @@ export class FakeMachine {
     return existsSync(path) ? readFileSync(path) : undefined
   }
 
+  /** Names in a folder, or [] when it does not exist. */
+  list(windowsPath: string): string[] {
+    const path = this.path(windowsPath)
+    return existsSync(path) ? readdirSync(path).sort() : []
+  }
+
   write(windowsPath: string, content: string | Buffer): void {
     const path = this.path(windowsPath)
     mkdirSync(join(path, '..'), {recursive: true})
@@ -81,31 +121,48 @@ export class FakeMachine {
     return existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').filter(Boolean) : []
   }
 
-  /**
-   * Runs a script as SYSTEM (Intune's default) or as a signed-in user. Returns the exit code, stdout
-   * and stderr.
-   */
-  run(script: string, as: {system: true} | {user: FakeUser; admin?: boolean}, args: string[] = []): {status: number; stdout: string; stderr: string} {
-    const file = join(this.root, 'script.ps1')
-    writeFileSync(file, script)
-    const profile = 'system' in as ? 'C:\\Windows\\System32\\config\\systemprofile' : `C:\\Users\\${as.user.name}`
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DOTNET_CLI_TELEMETRY_OPTOUT: '1',
-      POWERSHELL_TELEMETRY_OPTOUT: '1',
+  /** Environment of a script run as SYSTEM (Intune's default) or as a signed-in user. */
+  environment(as: RunAs): Record<string, string> {
+    return {
       CCFLEET_FAKE_ROOT: this.root,
       CCFLEET_FAKE_SID: 'system' in as ? SYSTEM_SID : as.user.sid,
       CCFLEET_FAKE_ADMIN: 'system' in as || as.admin ? '1' : '0',
-      USERPROFILE: profile,
+      USERPROFILE: 'system' in as ? 'C:\\Windows\\System32\\config\\systemprofile' : `C:\\Users\\${as.user.name}`,
       ProgramData: 'C:\\ProgramData',
       ProgramW6432: 'C:\\Program Files',
       ProgramFiles: 'C:\\Program Files (x86)',
       SystemDrive: 'C:',
       systemroot: 'C:\\Windows',
     }
-    const run = spawnSync(pwshPath(), ['-NoProfile', '-NonInteractive', '-File', file, ...args], {env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024})
-    return {status: run.status ?? -1, stdout: run.stdout, stderr: run.stderr}
+  }
+
+  /** A step that writes the script to the fake root and runs it. */
+  runStep(script: string, as: RunAs, args: string[] = []): Step {
+    const file = join(this.root, `script-${createHash('sha256').update(script).digest('hex').slice(0, 16)}.ps1`)
+    writeFileSync(file, script)
+    return {kind: 'run', script: file, env: this.environment(as), args}
+  }
+
+  writeStep(windowsPath: string, content: string | Buffer): Step {
+    return {kind: 'write', path: this.path(windowsPath), base64: Buffer.from(content).toString('base64')}
+  }
+
+  statStep(windowsPath: string): Step {
+    return {kind: 'stat', path: this.path(windowsPath)}
+  }
+
+  /** A step whose output is the file's bytes in base64; `registry` reads the registry file. */
+  readStep(windowsPath: string | 'registry'): Step {
+    return {kind: 'read', path: windowsPath === 'registry' ? join(this.root, 'registry.json') : this.path(windowsPath)}
+  }
+
+  deleteStep(windowsPath: string): Step {
+    return {kind: 'delete', path: this.path(windowsPath)}
+  }
+
+  /** Runs one script now, in its own pwsh process. */
+  run(script: string, as: RunAs, args: string[] = []): StepResult {
+    return runSteps([this.runStep(script, as, args)])[0]
   }
 
   dispose(): void {
