@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 runs=${1:-10}
 npm run build >/dev/null
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), node $(node --version), $(date -u +%Y-%m-%d)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), node $(node --version), $(date -u +%Y-%m-%d), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 commands=('node bin/run.js demo')
 if [ -x node_modules/.bin/claude ]; then commands+=('node bin/run.js demo --claude'); fi

@@ -245,7 +245,7 @@ export const FINDING_CODES = {
   },
   'CCF-SCRIPT-005': {
     severity: 'error',
-    title: 'A value embedded in a script (router URL, OAuth endpoints, client id, helper path) differs from the fleet config in --config.',
+    title: 'A value embedded in a script (router URL, OAuth endpoints, client id, helper path, model pins) differs from the fleet config in --config (error); or the script has every value but differs from what this ccfleet version renders (warning).',
     why: 'The deployed script talks to another router or identity service than the one the config describes.',
     fix: 'Rebuild the scripts with `ccfleet build --config FILE` and redeploy them.',
   },

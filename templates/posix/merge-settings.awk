@@ -182,11 +182,15 @@ function add_comment(type, from, to) {
 
 # Ends the token list with an "err" token; the parser reports the error only when it gets there,
 # so an earlier syntax error wins, as in a parser that scans as it goes.
-function token_error(line, col, message) {
-  add_token("err", LS[line] + col - 1, LS[line] + col - 1)
+# A bad string's token starts at its opening quote (start_col); where the parser expects no string
+# at all, the error is reported there, as in a parser that checks a string only when it takes one.
+function token_error(line, col, message, start_col) {
+  if (start_col == "") start_col = col
+  add_token("err", LS[line] + start_col - 1, LS[line] + start_col - 1)
   TOKERRLINE = line
   TOKERRCOL = col
   TOKERRMSG = message
+  TOKERRSTRING = (start_col != col)
 }
 
 function token_text(k) {
@@ -245,16 +249,16 @@ function tokenize(l, line, rest, col, base, j, c, d, e, word, content, controls,
             if (d == "\\") {
               e = substr(rest, j + 1, 1)
               if (e == "u") {
-                if (substr(rest, j + 2, 4) !~ /^[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]$/) return token_error(l, col + j - 1, "invalid \\u escape; it needs four hex digits")
+                if (substr(rest, j + 2, 4) !~ /^[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]$/) return token_error(l, col + j - 1, "invalid \\u escape; it needs four hex digits", col)
                 j += 5
                 continue
               }
-              if (e == "" || index("\"\\/bfnrt", e) == 0) return token_error(l, col + j - 1, "invalid escape in string")
+              if (e == "" || index("\"\\/bfnrt", e) == 0) return token_error(l, col + j - 1, "invalid escape in string", col)
               j++
               continue
             }
             if (d == "\r") return token_error(l, col, "unterminated string")
-            if (ORD[d] < 32) return token_error(l, col + j - 1, "control character in string; write it as an escape")
+            if (ORD[d] < 32) return token_error(l, col + j - 1, "control character in string; write it as an escape", col)
           }
         }
         add_token("s", base + col - 1, base + col + j - 2)
@@ -355,7 +359,7 @@ function parse_document(next_index) {
 }
 
 function error_token(k, message, line) {
-  if (TT[k] == "err") return set_error(TOKERRLINE, TOKERRCOL, TOKERRMSG)
+  if (TT[k] == "err" && !(TOKERRSTRING && message != "value expected" && message != "property name expected")) return set_error(TOKERRLINE, TOKERRCOL, TOKERRMSG)
   if (TT[k] == "end") return set_error(NL, length(LN[NL]) + 1, "unexpected end of file")
   line = line_of(TA[k])
   return set_error(line, TA[k] - LS[line] + 1, message)

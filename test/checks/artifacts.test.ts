@@ -121,6 +121,15 @@ describe('validate on broken copies', () => {
     expect(found).toContain('CCF-SCRIPT-003')
   })
 
+  it('reports a hand-edited install script as a warning', async () => {
+    const folder = copy()
+    const [tarball] = files(folder, '.tar.gz')
+    writeFileSync(tarball, rewriteTarball(readFileSync(tarball), (entries) => entries.map((entry) => (entry.path.endsWith('/install.sh') ? {...entry, bytes: Buffer.from(entry.bytes.toString('utf8').replace('\n', '\n# edited by hand\n'))} : entry))))
+    const findings = (await validate([folder], {configPath: EXAMPLES.surepath})).filter((item) => item.code === 'CCF-SCRIPT-005')
+    expect(findings.map((item) => item.severity)).toEqual(['warning'])
+    expect(findings[0].message).toContain('first at line 2')
+  })
+
   it('finds a settings drop-in with a comment', async () => {
     const found = await codesAfter((folder) => {
       const [deb] = files(folder, '.deb')

@@ -481,7 +481,7 @@ describe('doctor and TLS', () => {
   })
 })
 
-/** A killed child whose parent is gone stays a zombie until init reaps it; that counts as stopped. */
+/** Tells whether a process still runs; a killed child stays a zombie until init reaps it, which counts as stopped. */
 function isRunning(pid: number): boolean {
   try {
     const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0]

@@ -150,3 +150,12 @@ describe('PowerShell checks in one pwsh run', () => {
     cleanTemp()
   })
 })
+
+describe('reg query output', () => {
+  it('extracts the Settings REG_SZ data', async () => {
+    const {parseRegQuery} = await import('../../src/checks/doctor/sources.js')
+    const output = '\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\ClaudeCode\r\n    Settings    REG_SZ    {"apiKeyHelper":"powershell -File \\"C:\\\\x.ps1\\""}\r\n\r\n'
+    expect(parseRegQuery(output)).toBe('{"apiKeyHelper":"powershell -File \\"C:\\\\x.ps1\\""}')
+    expect(parseRegQuery('\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\ClaudeCode\r\n    Settings    REG_DWORD    0x1\r\n')).toBeUndefined()
+  })
+})

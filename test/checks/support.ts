@@ -22,7 +22,7 @@ export const EXAMPLES = {
 
 const folders: string[] = []
 
-/** A fresh temporary folder, removed by `cleanTemp`. */
+/** Creates a temporary folder that `cleanTemp` removes. */
 export function tempFolder(prefix = 'ccfleet-checks-'): string {
   const folder = mkdtempSync(join(tmpdir(), prefix))
   folders.push(folder)
@@ -49,7 +49,7 @@ export function codes(findings: Finding[]): string[] {
   return [...new Set(findings.map((item) => item.code))].sort()
 }
 
-/** A fleet config derived from the surepath example, with `change` applied to the parsed object. */
+/** Writes a fleet config derived from the surepath example, with `change` applied to the parsed object. */
 export function fleetConfig(folder: string, change: (config: any) => void = () => {}, name = 'fleet.jsonc'): string {
   const text = readFileSync(EXAMPLES.surepath, 'utf8')
   const config = jsoncParser.parse(text)
@@ -59,7 +59,7 @@ export function fleetConfig(folder: string, change: (config: any) => void = () =
 }
 
 
-/** A minimal valid configuration profile for the Claude Code domain. */
+/** Returns a minimal valid configuration profile for the Claude Code domain. */
 export function profileDocument(settings: Record<string, unknown> = {apiKeyHelper: '/usr/local/libexec/ccfleet/auth-helper.sh', env: {ANTHROPIC_BASE_URL: 'https://model-router.surepath.ai'}}): any {
   return {
     PayloadContent: [
@@ -107,7 +107,7 @@ function writeTar(entries: ArchiveEntry[]): Buffer {
     entries.map(
       (entry): TarEntry => ({
         path: entry.path,
-        type: entry.type === 'directory' ? 'directory' : entry.type === 'symlink' ? 'symlink' : 'file',
+        type: entry.type === 'directory' || entry.type === 'symlink' ? entry.type : 'file',
         mode: entry.mode & 0o7777,
         uid: entry.uid,
         gid: entry.gid,

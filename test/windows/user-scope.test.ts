@@ -176,3 +176,23 @@ describe('user scope run as the signed-in user', () => {
     expect(machine.list('C:\\Program Files')).toEqual([])
   })
 })
+
+describe('summary line with many failures', () => {
+  const users = Array.from({length: 40}, (_, index) => ({sid: `S-1-5-21-100-200-300-${2000 + index}`, name: `developer${index}`}))
+  const machine = new FakeMachine(users, {extraProfiles: false})
+  afterAll(() => machine.dispose())
+
+  it('is cut to fit Intune output limit', () => {
+    for (const user of users) machine.write(settingsPathOf(user), '{"model": "opus",, }\n')
+    const result = machine.run(script('install'), {system: true})
+    const summary = summaryOf(result)
+    expect(result.exitCode).toBe(1)
+    expect(summary).toMatch(/^ccfleet acme-claude-code 2\.3\.0 install FAILED: scope=user targets=40 changed=0 unchanged=0 drift=0 failed=40; C:\\Users\\developer0\\\.claude\\settings\.json:1:18: /)
+    expect(summary.length).toBe(2047)
+    expect(summary.endsWith('...')).toBe(true)
+    // The files stay as they were, and the full list is in the log.
+    expect(machine.read(settingsPathOf(users[39]))?.toString('utf8')).toBe('{"model": "opus",, }\n')
+    const log = machine.read('C:\\ProgramData\\ccfleet\\logs\\acme-claude-code.log')!.toString('utf8')
+    expect(log).toContain(`ERROR [install] ${settingsPathOf(users[39])}:1:18:`)
+  }, 600_000)
+})

@@ -26,6 +26,18 @@ export async function expectedFilesByName(config: FleetConfig): Promise<Map<stri
     }
   }
 
+  // The tarball and packages carry install.sh and uninstall.sh inside, so render them directly too.
+  const {posixInstallScripts} = await import('../../artifacts/posix/scripts.js')
+  for (const os of ['macos', 'linux'] as const) {
+    try {
+      const scripts = posixInstallScripts(config, os)
+      add('install.sh', Buffer.from(scripts.install, 'utf8'))
+      add('uninstall.sh', Buffer.from(scripts.uninstall, 'utf8'))
+    } catch {
+      // Nothing to compare with for this OS.
+    }
+  }
+
   const builders = [
     async () => (await import('../../artifacts/macos/build.js')).buildMacosArtifacts(config),
     async () => (await import('../../artifacts/linux/build.js')).buildLinuxArtifacts(config),
