@@ -2,6 +2,7 @@ import {execFileSync} from 'node:child_process'
 import {cpSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import plist from 'plist'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {buildFleet} from '../../src/artifacts/build.js'
@@ -16,6 +17,7 @@ import {gunzipSync} from 'node:zlib'
  * each kind of damage to a copy is found with the code that names it.
  */
 
+// NOTE: windows is not built here because templates/auth-helper.ps1.hbs is not in the repository yet; add it once it is.
 const TARGETS: TargetOs[] = ['macos', 'linux']
 const built = new Map<string, string>()
 
@@ -46,7 +48,7 @@ describe('validate on built examples', () => {
       const problems = report.findings.filter((item) => item.severity !== 'info')
       expect(problems, JSON.stringify(problems, null, 2)).toEqual([])
       const kinds = new Set(report.files.map((file) => file.kind))
-      for (const kind of ['dist', 'deb', 'rpm', 'tarball', 'sh-script']) expect(kinds.has(kind as never), kind).toBe(true)
+      for (const kind of ['dist', 'deb', 'rpm', 'tarball', 'sh-script', 'profile', 'plist']) expect(kinds.has(kind as never), kind).toBe(true)
       expect(report.exitCode).toBe(0)
     })
   }
@@ -136,6 +138,19 @@ describe('validate on broken copies', () => {
       writeFileSync(deb, rewriteDebData(readFileSync(deb), (entries) => entries.map((entry) => (entry.path.endsWith('.json') ? {...entry, bytes: Buffer.from(entry.bytes.toString('utf8').replace('{', '{\n  // edited by hand'))} : entry))))
     })
     expect(found).toContain('CCF-SETTINGS-002')
+  })
+
+  it('finds a profile with a reused UUID and user scope', async () => {
+    const found = await codesAfter((folder) => {
+      const [profile] = files(folder, '.mobileconfig')
+      const document = plist.parse(readFileSync(profile, 'utf8')) as any
+      document.PayloadContent[0].PayloadUUID = document.PayloadUUID
+      document.PayloadScope = 'User'
+      writeFileSync(profile, plist.build(document))
+    })
+    expect(found).toContain('CCF-PLIST-004')
+    expect(found).toContain('CCF-PLIST-008')
+    expect(found).toContain('CCF-DIST-004')
   })
 
   it('finds a build of another config', async () => {
