@@ -105,7 +105,7 @@ export function runHelper(
     let stdout = ''
     let stderr = ''
     let codeSeen = false
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 200_000)
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8')
     })

@@ -29,7 +29,6 @@ export interface OidcServer {
 }
 
 export async function startOidcServer(options: OidcServerOptions = {}): Promise<OidcServer> {
-  const decisions = new Map<string, boolean>()
   const tokenRequests: Record<string, number> = {}
   let provider!: Provider
 
@@ -66,13 +65,6 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
 
   async function finishInteraction(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const details = await provider.interactionDetails(request, response)
-    const userCode = String((details.params as Record<string, unknown>).user_code ?? '')
-    const deny = [...decisions.entries()].find(([code]) => normalize(code) === normalize(userCode))?.[1] ?? false
-    if (deny) {
-      await provider.interactionFinished(request, response, {error: 'access_denied', error_description: 'the test user denied the request'}, {mergeWithLastSubmission: false})
-      return
-    }
-
     const accountId = 'dev@example.test'
     const grant = details.grantId ? (await provider.Grant.find(details.grantId))! : new provider.Grant({accountId, clientId: String(details.params.client_id)})
     grant.addOIDCScope(String(details.params.scope ?? 'openid offline_access'))
@@ -127,7 +119,6 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
   provider.proxy = false
 
   async function approve(userCode: string, approveOptions: {deny?: boolean} = {}): Promise<void> {
-    decisions.set(userCode, approveOptions.deny ?? false)
     const jar = new CookieJar()
 
     // The user-code form, then its confirmation form, both carrying the provider's xsrf value.
@@ -136,7 +127,8 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     page = await jar.fetch(`${issuer}/device`, {method: 'POST', form: {...form, user_code: userCode}})
     form = hiddenInputs(await page.text())
     if (!('confirm' in form) && !form.xsrf) throw new Error('oidc-provider did not show the confirmation form')
-    page = await jar.fetch(`${issuer}/device`, {method: 'POST', form: {...form, confirm: 'yes'}})
+    // The confirmation page's Abort button denies the request (access_denied for the device).
+    page = await jar.fetch(`${issuer}/device`, {method: 'POST', form: approveOptions.deny ? {...form, abort: 'yes'} : {...form, confirm: 'yes'}})
 
     // Follow redirects through the interaction and back to the device flow's resume endpoint.
     for (let hops = 0; hops < 10 && page.status >= 300 && page.status < 400; hops++) {
@@ -144,7 +136,7 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     }
 
     const text = await page.text()
-    const expected = approveOptions.deny ? /Sign-in|interrupted|denied|abort/i : /Sign-in Success/
+    const expected = approveOptions.deny ? /<form/ : /Sign-in Success/
     if (!expected.test(text)) throw new Error(`device approval did not finish: HTTP ${page.status} ${text.slice(0, 300)}`)
   }
 
@@ -155,10 +147,6 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     approve,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
-}
-
-function normalize(userCode: string): string {
-  return userCode.replace(/[^A-Za-z0-9]/g, '').toUpperCase()
 }
 
 function hiddenInputs(html: string): Record<string, string> {
