@@ -17,8 +17,7 @@ import {gunzipSync} from 'node:zlib'
  * each kind of damage to a copy is found with the code that names it.
  */
 
-// NOTE: windows is not built here because templates/auth-helper.ps1.hbs is not in the repository yet; add it once it is.
-const TARGETS: TargetOs[] = ['macos', 'linux']
+const TARGETS: TargetOs[] = ['macos', 'linux', 'windows']
 const built = new Map<string, string>()
 
 beforeAll(async () => {
@@ -48,7 +47,7 @@ describe('validate on built examples', () => {
       const problems = report.findings.filter((item) => item.severity !== 'info')
       expect(problems, JSON.stringify(problems, null, 2)).toEqual([])
       const kinds = new Set(report.files.map((file) => file.kind))
-      for (const kind of ['dist', 'deb', 'rpm', 'tarball', 'sh-script', 'profile', 'plist']) expect(kinds.has(kind as never), kind).toBe(true)
+      for (const kind of ['dist', 'deb', 'rpm', 'tarball', 'sh-script', 'profile', 'plist', 'ps-script', 'reg']) expect(kinds.has(kind as never), kind).toBe(true)
       expect(report.exitCode).toBe(0)
     })
   }
