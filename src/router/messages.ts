@@ -122,9 +122,16 @@ async function readJson(exchange: Exchange): Promise<Record<string, unknown> | u
 
 /** Checks the fields the Messages API requires; returns a message naming the first bad one. */
 function invalidMessagesRequest(body: Record<string, unknown>, needMaxTokens: boolean): string | undefined {
-  if (typeof body.model !== 'string' || body.model.length === 0) return 'model: Field required (a model id string).'
-  if (needMaxTokens && (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1)) return 'max_tokens: Field required (a positive integer).'
-  if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: Field required (a non-empty array).'
+  const model = invalidField('model', body.model, 'a model id string', (value) => typeof value === 'string' && value.length > 0)
+  if (model) return model
+  if (needMaxTokens) {
+    const maxTokens = invalidField('max_tokens', body.max_tokens, 'a positive integer', (value) => Number.isInteger(value) && (value as number) >= 1)
+    if (maxTokens) return maxTokens
+  }
+
+  const messages = invalidField('messages', body.messages, 'a non-empty array', (value) => Array.isArray(value) && value.length > 0)
+  if (messages) return messages
+  if (!Array.isArray(body.messages)) return undefined
   for (const [index, message] of body.messages.entries()) {
     if (message === null || typeof message !== 'object') return `messages.${index}: must be an object with role and content.`
     const {role, content} = message as {role?: unknown; content?: unknown}
@@ -134,6 +141,21 @@ function invalidMessagesRequest(body: Record<string, unknown>, needMaxTokens: bo
 
   if (body.stream !== undefined && typeof body.stream !== 'boolean') return 'stream: must be a boolean.'
   return undefined
+}
+
+/** Tells a missing field (absent or null) apart from one of the wrong type or value. */
+function invalidField(name: string, value: unknown, expected: string, isValid: (value: unknown) => boolean): string | undefined {
+  if (value === undefined || value === null) return `${name}: Field required (${expected}).`
+  if (isValid(value)) return undefined
+  return `${name}: must be ${expected}, got ${describeJsonValue(value)}.`
+}
+
+function describeJsonValue(value: unknown): string {
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array'
+  if (typeof value === 'string') return value.length === 0 ? 'an empty string' : 'a string'
+  if (typeof value === 'number') return Number.isInteger(value) ? `the number ${value}` : `the number ${value} (not an integer)`
+  if (typeof value === 'boolean') return `the boolean ${value}`
+  return 'an object'
 }
 
 /** Estimates input tokens deterministically, at about four characters of JSON per token. */

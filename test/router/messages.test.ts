@@ -218,6 +218,26 @@ describe('request validation', () => {
     }
   })
 
+  it('names wrong field types apart from missing fields', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{model: 123, max_tokens: 5, messages: ask.messages}, 'model: must be a model id string, got the number 123.'],
+      [{model: '', max_tokens: 5, messages: ask.messages}, 'model: must be a model id string, got an empty string.'],
+      [{max_tokens: 5, messages: ask.messages}, 'model: Field required (a model id string).'],
+      [{model: 'claude-sonnet-4-6', max_tokens: '5', messages: ask.messages}, 'max_tokens: must be a positive integer, got a string.'],
+      [{model: 'claude-sonnet-4-6', max_tokens: 0, messages: ask.messages}, 'max_tokens: must be a positive integer, got the number 0.'],
+      [{model: 'claude-sonnet-4-6', max_tokens: 2.5, messages: ask.messages}, 'max_tokens: must be a positive integer, got the number 2.5 (not an integer).'],
+      [{model: 'claude-sonnet-4-6', max_tokens: 5, messages: 'hi'}, 'messages: must be a non-empty array, got a string.'],
+      [{model: 'claude-sonnet-4-6', max_tokens: 5, messages: {}}, 'messages: must be a non-empty array, got an object.'],
+      [{model: 'claude-sonnet-4-6', max_tokens: 5, messages: []}, 'messages: must be a non-empty array, got an empty array.'],
+      [{model: 'claude-sonnet-4-6', max_tokens: 5, messages: null}, 'messages: Field required (a non-empty array).'],
+    ]
+    for (const [body, message] of cases) {
+      const response = await send(body)
+      expect(response.status).toBe(400)
+      expect((await response.json()).error.message).toBe(message)
+    }
+  })
+
   it('answers 405, 404 and max_tokens truncation', async () => {
     const get = await fetch(router.url + '/v1/messages', {headers: {'x-api-key': devToken}})
     expect(get.status).toBe(405)
