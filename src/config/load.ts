@@ -20,6 +20,7 @@ import {
   DEFAULT_ROUTER_BASE_URL,
   DEFAULT_TOKEN_CACHE,
 } from './defaults.js'
+import {PATTERN_DESCRIPTIONS} from './pattern-descriptions.js'
 import type {FleetConfig} from './types.js'
 
 /** Path of the JSON Schema shipped with the package, for editors (`$schema`) and for ajv. */
@@ -133,7 +134,9 @@ function describeSchemaError(error: ErrorObject, text: string, source: string): 
     }
 
     case 'pattern': {
-      problem = `has an invalid format (expected to match ${(error.params as {pattern: string}).pattern})`
+      const pattern = (error.params as {pattern: string}).pattern
+      const description = PATTERN_DESCRIPTIONS.get(pattern)
+      problem = description ? `has an invalid format (expected ${description})` : `has an invalid format (expected to match ${pattern})`
       break
     }
 
@@ -143,7 +146,13 @@ function describeSchemaError(error: ErrorObject, text: string, source: string): 
   }
 
   const keyPath = path.length > 0 ? path.join('.') : '(top level)'
-  const node = findNodeAtLocation(parseTree(text)!, segments.map((s) => (/^\d+$/.test(s) ? Number(s) : s)))
+  // An unknown key is reported at its own line: the parent of its value node is the property node,
+  // which starts at the key. Every other error points at the value ajv checked.
+  const tree = parseTree(text)!
+  const toLocation = (parts: string[]) => parts.map((part) => (/^\d+$/.test(part) ? Number(part) : part))
+  const node = error.keyword === 'additionalProperties'
+    ? findNodeAtLocation(tree, toLocation(path))?.parent ?? findNodeAtLocation(tree, toLocation(segments))
+    : findNodeAtLocation(tree, toLocation(segments))
   const where = node ? `${source}:${lineAndColumn(text, node.offset).line}` : source
   return `${keyPath} (${where}): ${problem}`
 }

@@ -1,6 +1,9 @@
 import {describe, expect, it} from 'vitest'
 
+import {readFileSync} from 'node:fs'
+
 import {loadFleetConfig, parseFleetConfig} from '../../src/config/load.js'
+import {PATTERN_DESCRIPTIONS} from '../../src/config/pattern-descriptions.js'
 import {CcfleetError} from '../../src/errors.js'
 
 const minimal = {organization: {name: 'Org', identifier: 'com.org'}, oauth: {issuer: 'https://id.org.example', clientId: 'cc'}}
@@ -54,6 +57,43 @@ describe('fleet config', () => {
     const error = failureOf(JSON.stringify({organization: {name: 'Org', identifier: 'com.org', colour: 'red'}, oauth: {issuer: 'https://a.example'}}))
     expect(error.message).toContain('organization.colour')
     expect(error.message).toContain('oauth.clientId')
+  })
+
+  it('reports unknown keys at their own line', () => {
+    const text = '{\n  "organization": {"name": "Org", "identifier": "com.org"},\n  "routr": {\n    "baseUrl": "https://r.example"\n  },\n  "oauth": {"issuer": "https://id.org.example",\n    "clientId": "cc", "colour": {"a": 1}}\n}'
+    const error = failureOf(text)
+    expect(error.message).toContain('routr (fleet.jsonc:3): unknown key')
+    expect(error.message).toContain('oauth.colour (fleet.jsonc:7): unknown key')
+  })
+
+  it('describes pattern errors in words', () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{...minimal, oauth: {...minimal.oauth, clientId: 'has space'}}, 'oauth.clientId', 'printable ASCII without spaces'],
+      [{...minimal, organization: {name: 'Org', identifier: 'Example'}}, 'organization.identifier', 'a lowercase reverse-DNS identifier such as com.example'],
+      [{...minimal, helper: {installPath: {linux: 'relative/helper.sh'}}}, 'helper.installPath.linux', 'an absolute POSIX path'],
+      [{...minimal, settings: {env: {'1BAD': 'x'}}}, 'settings.env', 'an environment variable name'],
+    ]
+    for (const [config, keyPath, description] of cases) {
+      const message = failureOf(JSON.stringify(config, null, 2)).message
+      expect(message).toContain(keyPath)
+      expect(message).toContain(`(expected ${description}`)
+      expect(message).not.toContain('expected to match')
+    }
+  })
+
+  it('describes every schema pattern', () => {
+    const patterns = new Set<string>()
+    const collect = (node: unknown): void => {
+      if (node === null || typeof node !== 'object') return
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'pattern' && typeof value === 'string') patterns.add(value)
+        else collect(value)
+      }
+    }
+
+    collect(JSON.parse(readFileSync('schema/fleet.schema.json', 'utf8')))
+    expect(patterns.size).toBeGreaterThan(10)
+    for (const pattern of patterns) expect(PATTERN_DESCRIPTIONS.has(pattern), pattern).toBe(true)
   })
 
   it('rejects plain http except on loopback', () => {
