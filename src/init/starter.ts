@@ -1,5 +1,6 @@
 import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
-import {dirname, relative, resolve, sep} from 'node:path'
+import {dirname, isAbsolute, join, relative, resolve, sep} from 'node:path'
+import {pathToFileURL} from 'node:url'
 
 import {FLEET_SCHEMA_PATH, parseFleetConfig} from '../config/load.js'
 import {DEFAULT_MODEL_PINS, DEFAULT_ROUTER_BASE_URL} from '../config/defaults.js'
@@ -44,6 +45,8 @@ export function renderStarterConfig(answers: StarterAnswers, schemaRef: string):
     `// Fleet config for ${answers.orgName.replace(/[\r\n]/g, ' ')}, written by \`ccfleet init\`.`,
     '// Try it with: ccfleet settings merge --config <this file> --dry-run',
     '{',
+    '  // Schema for editor completion: relative when the schema is in this project, otherwise the',
+    '  // absolute location of the schema installed with ccfleet (update it if ccfleet moves).',
     `  "$schema": ${json(schemaRef)},`,
     '',
     '  "organization": {',
@@ -82,6 +85,28 @@ export function renderStarterConfig(answers: StarterAnswers, schemaRef: string):
 /** Source name of the starter text while it is checked, removed from error messages. */
 const INIT_SOURCE = '<init>'
 
+/**
+ * Chooses the `$schema` value for a config written to `file`. A relative path survives moving the
+ * whole project, so it is used when the schema and the config share a project tree (the nearest
+ * folder above the config with .git or package.json). Otherwise a relative path would break as soon
+ * as the config moves, so the value is the schema's absolute file: URL, which editors also resolve.
+ */
+export function schemaReference(file: string, schemaPath: string = FLEET_SCHEMA_PATH): string {
+  const root = projectRoot(dirname(file))
+  const fromRoot = root === undefined ? undefined : relative(root, schemaPath)
+  if (fromRoot === undefined || fromRoot.startsWith('..') || isAbsolute(fromRoot)) return pathToFileURL(schemaPath).href
+
+  const reference = relative(dirname(file), schemaPath).split(sep).join('/')
+  return reference.startsWith('.') ? reference : `./${reference}`
+}
+
+function projectRoot(start: string): string | undefined {
+  for (let folder = start; ; folder = dirname(folder)) {
+    if (existsSync(join(folder, '.git')) || existsSync(join(folder, 'package.json'))) return folder
+    if (dirname(folder) === folder) return undefined
+  }
+}
+
 export interface InitResult {
   file: string
   written: boolean
@@ -97,9 +122,7 @@ export function writeStarterConfig(answers: StarterAnswers, out: string, force: 
     throw new CcfleetError(`${file} already exists; nothing was written`, {code: 'INIT_EXISTS', hint: 'Pass --force to overwrite it, or --out to write elsewhere.'})
   }
 
-  let schemaRef = relative(dirname(file), FLEET_SCHEMA_PATH).split(sep).join('/')
-  if (!schemaRef.startsWith('.')) schemaRef = `./${schemaRef}`
-  const text = renderStarterConfig(answers, schemaRef)
+  const text = renderStarterConfig(answers, schemaReference(file))
 
   try {
     parseFleetConfig(text, INIT_SOURCE)

@@ -1,16 +1,16 @@
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {PassThrough} from 'node:stream'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {parse} from 'jsonc-parser'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {loadFleetConfig} from '../../src/config/load.js'
 import {askMissing} from '../../src/init/ask.js'
-import {missingAnswers, writeStarterConfig, type StarterAnswers} from '../../src/init/starter.js'
+import {missingAnswers, schemaReference, writeStarterConfig, type StarterAnswers} from '../../src/init/starter.js'
 
 const RUN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'run.js')
 
@@ -66,7 +66,30 @@ describe('ccfleet init service', () => {
     writeStarterConfig(ANSWERS, file, false)
     const schemaRef = parse(readFileSync(file, 'utf8')).$schema as string
 
-    expect(JSON.parse(readFileSync(join(dir, schemaRef), 'utf8')).properties.organization).toBeDefined()
+    // A temporary folder is no project, so the reference is absolute and survives moving the file.
+    expect(schemaRef).toMatch(/^file:\/\//)
+    expect(JSON.parse(readFileSync(fileURLToPath(schemaRef), 'utf8')).properties.organization).toBeDefined()
+  })
+
+  it('uses a relative $schema inside the project', () => {
+    const project = join(dir, 'project')
+    const schema = join(project, 'schema', 'fleet.schema.json')
+    mkdirSync(dirname(schema), {recursive: true})
+    writeFileSync(join(project, 'package.json'), '{}')
+
+    expect(schemaReference(join(project, 'fleet.jsonc'), schema)).toBe('./schema/fleet.schema.json')
+    expect(schemaReference(join(project, 'configs', 'eu', 'fleet.jsonc'), schema)).toBe('../../schema/fleet.schema.json')
+  })
+
+  it('uses an absolute $schema outside the project', () => {
+    const project = join(dir, 'project')
+    const schema = join(project, 'schema', 'fleet.schema.json')
+    mkdirSync(join(project, 'schema'), {recursive: true})
+    mkdirSync(join(dir, 'other', '.git'), {recursive: true})
+    writeFileSync(join(project, 'package.json'), '{}')
+
+    expect(schemaReference(join(dir, 'other', 'fleet.jsonc'), schema)).toBe(pathToFileURL(schema).href)
+    expect(schemaReference(join(dir, 'fleet.jsonc'), schema)).toBe(pathToFileURL(schema).href)
   })
 
   it('refuses to overwrite without force', () => {
