@@ -20,7 +20,7 @@ export function targetReadme(config: FleetConfig, target: TargetOs, artifacts: r
     '',
     `Every artifact points Claude Code at the model router \`${config.router.baseUrl}\` and sets`,
     '`apiKeyHelper` to the OAuth 2.0 device-flow auth helper. The settings scope is',
-    `**${config.settings.scope}**: ${config.settings.scope === 'managed' ? 'enforced managed settings that users cannot override.' : "merged into each user's `~/.claude/settings.json`, where users can still change them."}`,
+    `**${config.settings.scope}**: ${scopeSentence(config, target)}`,
     '',
     '## Files',
     '',
@@ -30,12 +30,38 @@ export function targetReadme(config: FleetConfig, target: TargetOs, artifacts: r
   ].join('\n')
 }
 
+function scopeSentence(config: FleetConfig, target: TargetOs): string {
+  if (config.settings.scope === 'managed') return 'enforced managed settings that users cannot override.'
+  const merged = "merged into each user's `~/.claude/settings.json`, where users can still change them."
+  return target === 'macos' ? `${merged} The configuration profile here can enforce them instead (see below).` : merged
+}
+
 function fileTable(artifacts: readonly Artifact[]): string {
   if (artifacts.length === 0) return '(This target built no files.)'
   const rows = [...artifacts]
     .sort((left, right) => (left.path < right.path ? -1 : 1))
-    .map((artifact) => `| \`${artifact.path}\` | ${(artifact.mode & 0o111) !== 0 ? 'script' : 'file'} | ${oneLine(artifact.description ?? '').replace(/\|/g, '\\|')} |`)
+    .map((artifact) => `| \`${artifact.path}\` | ${artifactKind(artifact)} | ${oneLine(artifact.description ?? '').replace(/\|/g, '\\|')} |`)
   return ['| File | Kind | Purpose |', '| --- | --- | --- |', ...rows].join('\n')
+}
+
+const KIND_BY_SUFFIX: readonly [string, string][] = [
+  ['.mobileconfig', 'configuration profile'],
+  ['.plist', 'preference file'],
+  ['.deb', 'Debian package'],
+  ['.rpm', 'RPM package'],
+  ['.tar.gz', 'tarball'],
+  ['.reg', 'registry file'],
+  ['.ps1', 'PowerShell script'],
+  ['.sh', 'shell script'],
+  ['.json', 'JSON document'],
+]
+
+/** Names what kind of file an artifact is, from its file name. */
+export function artifactKind(artifact: Artifact): string {
+  const name = artifact.path.toLowerCase()
+  const known = KIND_BY_SUFFIX.find(([suffix]) => name.endsWith(suffix))
+  if (known) return known[1]
+  return (artifact.mode & 0o111) !== 0 ? 'executable' : 'file'
 }
 
 /** First artifact whose path matches, shown as `name`, or a description when there is none. */
@@ -50,23 +76,47 @@ function macosSections(config: FleetConfig, artifacts: readonly Artifact[]): str
   const install = fileNamed(artifacts, /(^|\/)install[^/]*\.sh$/, 'the install script')
   const uninstall = fileNamed(artifacts, /(^|\/)uninstall[^/]*\.sh$/, 'the uninstall script')
   const helper = config.helper.installPath.macos
-  return [
-    '## What goes where',
-    '',
-    `- ${profile} delivers the settings as managed preferences for the domain \`${MACOS_PREFERENCE_DOMAIN}\`,`,
+  const userScope = config.settings.scope === 'user'
+  const onlyToEnforce = userScope ? 'Only to enforce the keys (see above): ' : ''
+  const profileText = [
+    `${profile} delivers the settings as managed preferences for the domain \`${MACOS_PREFERENCE_DOMAIN}\`,`,
     '  together with the other managed settings of the fleet config. Claude Code reads one managed source',
     `  only, and the profile outranks \`${MANAGED_SETTINGS_FILE.macos}\`: a machine with that file keeps it,`,
     '  but Claude Code ignores it while the profile is installed. The install script reports such a file.',
-    `- ${plist} holds the same keys for MDMs that take a bare preference file (Jamf Pro custom`,
-    '  settings, Intune preference file). Deploy either the profile or the plist, not both.',
-    `- ${install} runs as root: it installs the auth helper at \`${helper}\` (owner root, mode 0755)`,
-    config.settings.scope === 'user'
-      ? "  and merges the settings into every local user's `~/.claude/settings.json`, keeping their other settings and writing a backup."
-      : '  and leaves user settings alone, because the profile carries the settings.',
+  ]
+  const scopeItems = userScope
+    ? [
+        `- ${install} runs as root: it installs the auth helper at \`${helper}\` (owner root, mode 0755)`,
+        "  and merges the settings into every local user's `~/.claude/settings.json`, keeping their other",
+        '  settings and writing a backup. In user scope this script is all a machine needs.',
+        `- Optional: ${profileText[0]}`,
+        ...profileText.slice(1),
+        '  Managed preferences outrank user settings and users cannot change them, so the profile turns the',
+        '  user scope into enforcement. Choose one: deploy only the install script to leave the keys in',
+        '  users\' hands, or add the profile to enforce them (or set `"scope": "managed"` in the fleet config',
+        '  and rebuild, so that the install script leaves user settings alone).',
+        `- ${plist} holds the same keys as the profile for MDMs that take a bare preference file (Jamf Pro`,
+        '  custom settings, Intune preference file). If you enforce the keys, deploy either the profile or',
+        '  the plist, not both.',
+      ]
+    : [
+        `- ${profileText[0]}`,
+        ...profileText.slice(1),
+        `- ${plist} holds the same keys for MDMs that take a bare preference file (Jamf Pro custom`,
+        '  settings, Intune preference file). Deploy either the profile or the plist, not both.',
+        `- ${install} runs as root: it installs the auth helper at \`${helper}\` (owner root, mode 0755)`,
+        '  and leaves user settings alone, because the profile carries the settings.',
+      ]
+  const together = userScope
+    ? ['The install script is needed in both cases: it puts the helper on disk. If you also deploy the', 'profile, deploy the script first or in the same policy.']
+    : ['The profile and the helper are both needed: the profile tells Claude Code to run the helper, the', 'script puts the helper on disk. Deploy the script first or in the same policy.']
+  return [
+    '## What goes where',
+    '',
+    ...scopeItems,
     `- ${uninstall} removes what the install script added.`,
     '',
-    'The profile and the helper are both needed: the profile tells Claude Code to run the helper, the',
-    'script puts the helper on disk. Deploy the script first or in the same policy.',
+    ...together,
     '',
     '## Jamf Pro',
     '',
@@ -74,26 +124,26 @@ function macosSections(config: FleetConfig, artifacts: readonly Artifact[]): str
     '2. Computers > Policies > New: add the script in the Scripts payload (priority After), set the',
     '   trigger to Recurring Check-in and Enrollment Complete, the frequency to Once per computer, scope',
     '   the computers, save.',
-    `3. Computers > Configuration Profiles > Upload: choose ${profile}, check the payload shows the`,
+    `3. ${onlyToEnforce}Computers > Configuration Profiles > Upload: choose ${profile}, check the payload shows the`,
     `   domain \`${MACOS_PREFERENCE_DOMAIN}\`, scope the same computers, save. (Or: New > Application &`,
     `   Custom Settings > Upload, preference domain \`${MACOS_PREFERENCE_DOMAIN}\`, upload ${plist}.)`,
-    `4. To roll back: remove the profile from scope and run ${uninstall} in a policy the same way.`,
+    `4. To roll back: remove the profile (if deployed) from scope and run ${uninstall} in a policy the same way.`,
     '',
     '## Kandji',
     '',
     `1. Library > Add new > Custom Script: paste ${install} as the audit script, execution`,
     '   frequency Run once per device, assign the Blueprints.',
-    `2. Library > Add new > Custom Profile: upload ${profile}, assign the same Blueprints.`,
+    `2. ${onlyToEnforce}Library > Add new > Custom Profile: upload ${profile}, assign the same Blueprints.`,
     `3. To roll back: remove both Library items from the Blueprints and run ${uninstall} as a Custom Script.`,
     '',
     '## Microsoft Intune (macOS)',
     '',
     `1. Devices > macOS > Scripts > Add: upload ${install}; Run script as signed-in user: No (it must run`,
     '   as root); Max number of times to retry if script fails: 3; assign the device groups.',
-    '2. Devices > macOS > Configuration > Create > New policy > Templates > Custom: upload',
+    `2. ${onlyToEnforce}Devices > macOS > Configuration > Create > New policy > Templates > Custom: upload`,
     `   ${profile}, deployment channel Device channel, assign the same groups. (Or the Preference file`,
     `   template with the domain \`${MACOS_PREFERENCE_DOMAIN}\` and ${plist}.)`,
-    `3. To roll back: unassign the profile and deploy ${uninstall} as a script.`,
+    `3. To roll back: unassign the profile (if deployed) and deploy ${uninstall} as a script.`,
     '',
     '## Check a machine',
     '',
@@ -140,8 +190,8 @@ function linuxSections(config: FleetConfig): string[] {
     `   or \`aptly repo add <repo> ${names.deb}\` followed by \`aptly publish update\`. The repository`,
     '   tool signs the Release file; the .deb itself needs no signature.',
     `2. On each machine (or in your configuration management): \`sudo apt-get update && sudo apt-get install ${name}\`.`,
-    `3. Roll out a new config: raise \`package.version\` in the fleet config, rebuild, publish, and`,
-    '   machines pick it up with their next upgrade. A drop-in edited locally is kept and dpkg asks or',
+    `3. Roll out a new config: set \`package.version\` in the fleet config (default 1.0.0) to a higher`,
+    '   version, rebuild, publish, and machines pick it up with their next upgrade. A drop-in edited locally is kept and dpkg asks or',
     '   keeps the local file (a conffile).',
     `4. Remove: \`sudo apt-get purge ${name}\`.`,
     '',
@@ -151,7 +201,8 @@ function linuxSections(config: FleetConfig): string[] {
     '   (package rpm-sign, with `%_gpg_name` set).',
     `2. Copy \`${names.rpm}\` into the repository folder and run \`createrepo_c --update <folder>\`.`,
     `3. On each machine: \`sudo dnf install ${name}\`.`,
-    '4. Roll out a new config: raise `package.version`, rebuild, copy, `createrepo_c --update`. A locally',
+    '4. Roll out a new config: set `package.version` in the fleet config (default 1.0.0) to a higher',
+    '   version, rebuild, copy, `createrepo_c --update`. A locally',
     '   edited drop-in is kept (`%config(noreplace)`) and the new one is saved next to it as `.rpmnew`.',
     `5. Remove: \`sudo dnf remove ${name}\`.`,
     '',

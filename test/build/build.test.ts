@@ -226,6 +226,56 @@ describe('ccfleet build service', () => {
   })
 })
 
+describe('target READMEs', () => {
+  const readmes = async (scope: 'user' | 'managed') => {
+    const out = join(work, `dist-${scope}`)
+    await buildFleet({configPath: writeConfig({...FIXTURE_CONFIG, settings: {...FIXTURE_CONFIG.settings, scope}}, `${scope}.jsonc`), outDir: out})
+    return Object.fromEntries(['macos', 'linux', 'windows'].map((target) => [target, readFileSync(join(out, target, 'README.md'), 'utf8')]))
+  }
+
+  it('presents the macOS profile as optional in user scope', async () => {
+    const {macos} = await readmes('user')
+    expect(macos).toContain("In user scope this script is all a machine needs.")
+    expect(macos).toContain('- Optional: `claude-code.mobileconfig` delivers the settings as managed preferences')
+    expect(macos).toContain('Choose one: deploy only the install script')
+    expect(macos).toContain('3. Only to enforce the keys (see above): Computers > Configuration Profiles > Upload')
+    expect(macos).not.toContain('The profile and the helper are both needed')
+  })
+
+  it('requires the macOS profile in managed scope', async () => {
+    const {macos} = await readmes('managed')
+    expect(macos).toContain('The profile and the helper are both needed')
+    expect(macos).toContain('leaves user settings alone, because the profile carries the settings')
+    expect(macos).not.toContain('Optional:')
+    expect(macos).not.toContain('Only to enforce the keys')
+  })
+
+  it('names the kind of each file', async () => {
+    const {macos, linux, windows} = await readmes('managed')
+    expect(macos).toContain('| `claude-code.mobileconfig` | configuration profile |')
+    expect(macos).toContain('| `install.sh` | shell script |')
+    expect(linux).toMatch(/\| `[^`]+\.deb` \| Debian package \|/)
+    expect(linux).toMatch(/\| `[^`]+\.rpm` \| RPM package \|/)
+    expect(windows).toMatch(/\| `install\.ps1` \| PowerShell script \|/)
+    expect(windows).toMatch(/\| `[^`]+\.reg` \| registry file \|/)
+    for (const text of [macos, linux, windows]) expect(text).not.toMatch(/^\| `[^`]+` \| file \|/m)
+  })
+
+  it('says where package.version is set', async () => {
+    const {linux} = await readmes('managed')
+    expect(linux).toContain('set `package.version` in the fleet config (default 1.0.0) to a higher')
+    expect(linux).not.toContain('raise `package.version`')
+  })
+
+  it('never splits a code span across lines', async () => {
+    for (const scope of ['user', 'managed'] as const) {
+      for (const [target, text] of Object.entries(await readmes(scope))) {
+        for (const line of text.split('\n')) expect((line.match(/`/g) ?? []).length % 2, `${scope} ${target}: ${line}`).toBe(0)
+      }
+    }
+  })
+})
+
 describe('ccfleet build command', () => {
   const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
     const result = spawnSync(process.execPath, [join(REPO, 'bin', 'run.js'), 'build', ...args], {cwd: work, env: {...process.env, ...env}, encoding: 'utf8'})
