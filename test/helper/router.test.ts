@@ -1,4 +1,5 @@
 import {readFileSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
 
 import {afterAll, describe, expect, it, vi} from 'vitest'
 
@@ -26,6 +27,26 @@ afterAll(async () => {
   for (const router of routers) await router.close()
   for (const sandbox of sandboxes) sandbox.cleanup()
 })
+
+/** A loopback port with nothing listening, so connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as {port: number}
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** Checks that a helper reported an unreachable URL in one message of its own. */
+function expectUnreachable(run: HelperRun, url: string): void {
+  expect(run.code).toBe(1)
+  expect(run.stdout).toBe('')
+  expect(run.stderr).toContain(`cannot reach the identity service at ${url}: the connection was refused`)
+  expect(run.stderr).toContain('Check the network connection, VPN and proxy settings')
+  expect(run.stderr).not.toContain('discovery document')
+  expect(run.stderr).not.toMatch(/curl:|Failed to connect/i)
+  expect(run.stderr.trim().split('\n')).toHaveLength(1)
+}
 
 interface Setup {
   router: RunningRouter
@@ -233,6 +254,51 @@ describe.concurrent.each(INTERPRETERS)('%s helper against the router', (interpre
     const after = await context.run(['status'])
     expect(after.code).toBe(3)
     expect(after.stdout).toMatch(/Signed in: no/)
+  })
+
+  it('names an unreachable issuer', async () => {
+    const sandbox = createSandbox()
+    sandboxes.push(sandbox)
+    const issuer = `http://127.0.0.1:${await closedPort()}`
+    const script = writeHelper(sandbox, helperConfig({issuer, clientId: CLIENT_ID}), interpreter === 'pwsh' ? 'windows' : 'linux')
+    expectUnreachable(await runHelper(sandbox, interpreter, script, ['login']), issuer)
+  })
+
+  it('names an unreachable device endpoint', async () => {
+    const sandbox = createSandbox()
+    sandboxes.push(sandbox)
+    const origin = `http://127.0.0.1:${await closedPort()}`
+    const config = helperConfig({deviceAuthorizationEndpoint: `${origin}/device`, tokenEndpoint: `${origin}/token`, clientId: CLIENT_ID})
+    const script = writeHelper(sandbox, config, interpreter === 'pwsh' ? 'windows' : 'linux')
+    expectUnreachable(await runHelper(sandbox, interpreter, script, ['login']), `${origin}/device`)
+  })
+
+  it('names an unreachable token endpoint on renewal', async () => {
+    const context = await setup(interpreter, {autoApproveMs: 0})
+    const login = await context.run(['login'])
+    expect(login.code, login.stderr).toBe(0)
+
+    const tokenEndpoint = `http://127.0.0.1:${await closedPort()}/token`
+    writeFileSync(context.sandbox.cacheFile, JSON.stringify({...readCache(context.sandbox), token_endpoint: tokenEndpoint, refresh_at: 1, expires_at: 2}))
+    // The config names only the issuer, so the helper renews at the token endpoint stored in the cache.
+    expectUnreachable(await context.run(), tokenEndpoint)
+  })
+
+  it('says when the token is renewed', async () => {
+    const context = await setup(interpreter, {autoApproveMs: 0})
+    const login = await context.run(['login'])
+    expect(login.code, login.stderr).toBe(0)
+    const cache = readCache(context.sandbox)
+    const time = (seconds: unknown) => new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+
+    const fresh = await context.run(['status'])
+    expect(fresh.stdout).toContain(`(until ${time(cache.expires_at)}); the helper renews it at ${time(cache.refresh_at)}\n`)
+    expect(fresh.stdout).not.toContain('renewed from')
+
+    const expiresAt = Math.floor(Date.now() / 1000) + 600
+    writeFileSync(context.sandbox.cacheFile, JSON.stringify({...cache, refresh_at: 1000, expires_at: expiresAt}))
+    const due = await context.run(['status'])
+    expect(due.stdout).toContain(`(until ${time(expiresAt)}); renewal due since ${time(1000)} (the next run renews it)\n`)
   })
 
   it('rejects an unknown mode with exit 2', async () => {
