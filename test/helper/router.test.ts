@@ -28,7 +28,7 @@ afterAll(async () => {
   for (const sandbox of sandboxes) sandbox.cleanup()
 })
 
-/** A loopback port with nothing listening, so connections to it are refused. */
+/** Returns a loopback port with nothing listening, so connections to it are refused. */
 async function closedPort(): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
