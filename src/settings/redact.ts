@@ -1,9 +1,9 @@
 import {parseJsonText, type ValueNode} from './json-text.js'
 
 /**
- * Settings `env` often holds credentials (ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, a proxy password),
- * and a dry-run diff is read on screens and pasted into tickets, so their values never appear in it.
- * An env variable counts as secret when its name contains one of these words, in any case.
+ * Settings `env` often carries credentials (ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, a proxy
+ * password). A dry-run diff is read on screens and pasted into tickets, so their values never appear
+ * in it. An env variable counts as secret when its name contains one of these words, in any case.
  */
 const SECRET_NAME = /TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL/i
 /** Claude Code settings whose names match but whose values are no secret. */
@@ -13,7 +13,7 @@ export function isSecretEnvName(name: string): boolean {
   return SECRET_NAME.test(name) && !NOT_SECRET.has(name.toUpperCase())
 }
 
-/** The placeholder shown instead of a secret string value: it keeps only the length. */
+/** Builds the placeholder for a secret string value, which keeps only its length. */
 export function redactedValue(value: string): string {
   return `<redacted, ${[...value].length} characters>`
 }
@@ -21,8 +21,7 @@ export function redactedValue(value: string): string {
 /**
  * Replaces the values of secret `env` variables in a settings text with a JSON string placeholder,
  * leaving every other byte, so a diff of two redacted texts has the same shape as the real one.
- * A text that cannot be parsed is returned unchanged only when it holds no `env` at all; otherwise
- * every string value is hidden, since the secret ones cannot be told apart.
+ * In a text that cannot be parsed every string value is hidden, because the secret ones are unknown.
  */
 export function redactSettingsText(text: string): string {
   const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0

@@ -148,7 +148,7 @@ export async function runSettingsMerge(request: SettingsMergeRequest): Promise<S
   return report
 }
 
-/** A conflict on a secret env variable is reported with placeholders instead of the values. */
+/** Replaces the values of a conflict on a secret env variable with placeholders. */
 function redactConflict(conflict: Conflict): Conflict {
   if (!conflict.key.startsWith('env.') || !isSecretEnvName(conflict.key.slice(4))) return conflict
   return {...conflict, old: redactedValue(conflict.old), new: redactedValue(conflict.new)}
@@ -171,8 +171,8 @@ function readOrFail(file: string, managed: boolean, fs?: WriterFs): {target: str
 }
 
 /**
- * A file whose owner took away their own write permission (chmod a-w) was made read-only on
- * purpose, and renaming a new file over it would quietly undo that; only --force overrides it.
+ * Refuses a file whose owner took away their own write permission (chmod a-w). Someone made it
+ * read-only on purpose, and renaming a new file over it would quietly undo that, so only --force does.
  */
 function refuseReadOnly(target: string, fs: WriterFs = nodeFs): void {
   let mode: number

@@ -152,7 +152,7 @@ describe('settings merge failures', () => {
     }
   })
 
-  it('reports overriding variables with their line in the original file, and says when they were removed', () => {
+  it('warns with original lines, then reports removal', () => {
     const original = '{\n  // my settings\n  /* more */\n  "env": {\n    "ANTHROPIC_API_KEY": "sk-x",\n    "PROXY_PASSWORD": "hunter2-new",\n  },\n}\n'
     for (const [label, env] of PATHS) {
       const file = fresh(`lines-${label.replace(' ', '-')}`, original)
@@ -175,7 +175,7 @@ describe('settings merge failures', () => {
 describe('settings merge write failures, step by step', () => {
   type Failing = {method: 'openSync' | 'renameSync' | 'chmodSync'; match: string; code: string}
 
-  /** The real file system, with one call failing as the kernel would. */
+  /** Wraps the real file system so that one call fails as the kernel would. */
   function failingFs(failing: Failing): WriterFs {
     const fs = {...nodeFs} as unknown as Record<string, unknown>
     const real = nodeFs[failing.method] as (...args: unknown[]) => unknown
@@ -197,7 +197,7 @@ describe('settings merge write failures, step by step', () => {
   ]
 
   for (const [step, failing, text, hint] of cases) {
-    it(`maps a failure to ${step} to an error with a hint, and leaves the file untouched`, async () => {
+    it(`explains a failed ${step}`, async () => {
       const original = '{"model": "opus"}\n'
       const file = fresh(`step-${step.replace(' ', '-')}`, original)
       const request = {configPath: config, os: 'linux' as const, scope: 'user' as const, file, helperPath: '/opt/h.sh', force: false, removeOverridingEnv: false, dryRun: false, backup: true, fs: failingFs(failing)}
