@@ -1,5 +1,6 @@
 import type {Severity} from '../findings.js'
 import type {ValidateReport} from '../validate/report.js'
+import {groupFindingsByFile} from './group.js'
 import {makeStyle, type Style} from './style.js'
 
 const MARK: Record<Severity, string> = {error: '✗', warning: '⚠', info: 'i'}
@@ -8,8 +9,9 @@ const MARK: Record<Severity, string> = {error: '✗', warning: '⚠', info: 'i'}
 export function formatValidateReport(report: ValidateReport, style: Style = makeStyle(false)): string {
   const lines: string[] = []
   const paint: Record<Severity, (text: string) => string> = {error: style.red, warning: style.yellow, info: style.dim}
+  const groups = groupFindingsByFile(report)
   for (const file of report.files) {
-    const findings = report.findings.filter((item) => item.file === file.path)
+    const findings = groups.get(file.path) ?? []
     if (findings.length === 0) {
       lines.push(`${style.green('✓')} ${file.path} ${style.dim(`(${file.kind})`)}`)
       continue

@@ -1,5 +1,6 @@
 import {FINDING_CODES, type FindingCode} from '../findings.js'
 import type {ValidateReport} from '../validate/report.js'
+import {groupFindingsByFile} from './group.js'
 
 /**
  * Formats a validate report as JUnit XML: one <testsuite> per file, one <testcase> per check
@@ -11,12 +12,13 @@ export function formatJunit(report: ValidateReport): string {
   const totalTests = report.files.reduce((sum, file) => sum + file.checks.length, 0)
   let totalFailures = 0
   const suites: string[] = []
+  const groups = groupFindingsByFile(report)
 
   for (const file of report.files) {
     let failures = 0
     const cases: string[] = []
     for (const code of file.checks) {
-      const findings = report.findings.filter((item) => item.file === file.path && item.code === code)
+      const findings = (groups.get(file.path) ?? []).filter((item) => item.code === code)
       const failing = findings.filter((item) => item.severity === 'error' || (item.severity === 'warning' && report.strict))
       const notes = findings.filter((item) => !failing.includes(item))
       const title = (FINDING_CODES as Record<string, {title: string}>)[code as FindingCode]?.title ?? code
