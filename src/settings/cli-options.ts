@@ -22,9 +22,9 @@ export const SETTINGS_MERGE_FLAGS = {
   home: {type: 'string', summary: 'Home folder for the user settings file and the per-user helper path. Default: yours.'},
   'helper-path': {type: 'string', summary: "Absolute path of the auth helper on the target machine. Default: the config's install path for the OS and scope."},
   'base-url': {type: 'string', summary: "Router base URL to write as ANTHROPIC_BASE_URL. Default: the config's router.baseUrl."},
-  force: {type: 'boolean', summary: 'Replace existing apiKeyHelper and env values that differ.', default: false},
+  force: {type: 'boolean', summary: 'Replace existing apiKeyHelper and env values that differ, and write a read-only settings file.', default: false},
   'remove-overriding-env': {type: 'boolean', summary: "Remove ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN from the file's env.", default: false},
-  'dry-run': {type: 'boolean', summary: 'Print a unified diff of the change on stdout and write nothing.', default: false},
+  'dry-run': {type: 'boolean', summary: 'Print a unified diff of the change on stdout and write nothing; values of env variables named like secrets are redacted.', default: false},
   'no-backup': {type: 'boolean', summary: 'Do not keep a backup of the old content.', default: false},
 } as const satisfies Record<string, FlagSpec>
 

@@ -87,8 +87,12 @@ export function mergeSettings(bytes: Uint8Array | null, desired: DesiredSettings
   const eol = firstLineEnding(text)
 
   let root: ValueNode | undefined
+  // Warnings name lines of the file as the user sees it, so they come from the text before repairs.
+  const originalText = text
+  let originalRoot: ValueNode | undefined
   try {
     const parsed = parseJsonText(text)
+    originalRoot = parsed.root
 
     // R1-R4: comments and trailing commas go first; the edits below work on the repaired text.
     if (parsed.comments.length > 0 || parsed.trailingCommas.length > 0) {
@@ -111,7 +115,7 @@ export function mergeSettings(bytes: Uint8Array | null, desired: DesiredSettings
   const duplicate = findDuplicate(root, desired)
   if (duplicate) return refuse(result, `duplicate key ${JSON.stringify(duplicate.path)}; Claude Code uses the last one, so fix the file by hand`, lineAndColumn(text, duplicate.offset))
 
-  result.warnings = overridingWarnings(root, text)
+  result.warnings = overridingWarnings(originalRoot ?? root, originalText, options.removeOverridingEnv === true)
   result.conflicts = findConflicts(root, text, desired)
   if (result.conflicts.length > 0 && !options.force) {
     const listed = result.conflicts.map((conflict) => `${conflict.key} is ${JSON.stringify(conflict.old)}, ccfleet wants ${JSON.stringify(conflict.new)}`).join('; ')
@@ -256,7 +260,7 @@ function findDuplicate(root: ValueNode, desired: DesiredSettings): {path: string
 }
 
 /** V5: each overriding variable in `env`, named without its value. */
-function overridingWarnings(root: ValueNode, text: string): MergeWarning[] {
+function overridingWarnings(root: ValueNode, text: string, removing: boolean): MergeWarning[] {
   const envNode = memberOf(root, 'env')?.value
   if (envNode?.kind !== 'object') return []
   const warnings: MergeWarning[] = []
@@ -265,7 +269,9 @@ function overridingWarnings(root: ValueNode, text: string): MergeWarning[] {
     const {line} = lineAndColumn(text, member.keyStart)
     warnings.push({
       key: `env.${member.key}`,
-      message: `env.${member.key} (line ${line}) makes Claude Code ignore apiKeyHelper; remove it, or run again with --remove-overriding-env`,
+      message: removing
+        ? `env.${member.key} (line ${line}) made Claude Code ignore apiKeyHelper; --remove-overriding-env removes it`
+        : `env.${member.key} (line ${line}) makes Claude Code ignore apiKeyHelper; remove it, or run again with --remove-overriding-env`,
     })
   }
 

@@ -1,13 +1,15 @@
+import * as nodeFs from 'node:fs'
 import {homedir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
 
 import {loadFleetConfig} from '../config/load.js'
 import type {FleetConfig, SettingsScope, TargetOs} from '../config/types.js'
 import {CcfleetError} from '../errors.js'
 import {MANAGED_DROP_IN_DIR, userSettingsPath} from '../platform/facts.js'
 import {desiredSettings} from './desired.js'
+import {isSecretEnvName, redactedValue, redactSettingsText} from './redact.js'
 import {mergeSettings, type Conflict, type MergeWarning, type Repair} from './merge.js'
-import {MANAGED_FILE_MODE, MANAGED_FOLDER_MODE, readIfExists, resolveWriteTarget, USER_FILE_MODE, USER_FOLDER_MODE, writeSettingsFile, type WriterFs} from './write.js'
+import {MANAGED_FILE_MODE, MANAGED_FOLDER_MODE, readIfExists, resolveWriteTarget, USER_FILE_MODE, USER_FOLDER_MODE, writeSettingsFile, type WriterFs, type WriteStep, type WriteStepError} from './write.js'
 
 /** Exit code of `settings merge` when existing values differ and `--force` is off. */
 export const EXIT_SETTINGS_CONFLICT = 3
@@ -91,10 +93,11 @@ export async function runSettingsMerge(request: SettingsMergeRequest): Promise<S
   const helperPath = request.helperPath ?? defaultHelperPath(config, request.os, scope, home)
   const desired = desiredSettings(config, request.os, helperPath, request.baseUrl ?? config.router.baseUrl)
 
-  const target = resolveWriteTarget(file, request.fs)
-  const old = readOrFail(target, request.fs)
+  const managed = scope === 'managed'
+  const {target, old} = readOrFail(file, managed, request.fs)
   const result = mergeSettings(old, desired, {force: request.force, removeOverridingEnv: request.removeOverridingEnv})
 
+  result.conflicts = result.conflicts.map(redactConflict)
   if (result.status === 'refused') throw refusalError(file, result.refusal!, result.conflicts)
 
   const report: SettingsMergeReport = {
@@ -119,32 +122,133 @@ export async function runSettingsMerge(request: SettingsMergeRequest): Promise<S
   if (request.dryRun) {
     const {createTwoFilesPatch} = await import('diff')
     report.status = 'would-change'
-    const patch = createTwoFilesPatch(file, file, old === null ? '' : old.toString('utf8'), result.text!, old === null ? '(no file)' : 'current', 'merged')
+    // Secret env values never reach the screen: both sides are redacted the same way before diffing.
+    const patch = createTwoFilesPatch(file, file, old === null ? '' : redactSettingsText(old.toString('utf8')), redactSettingsText(result.text!), old === null ? '(no file)' : 'current', 'merged')
     // jsdiff starts with `Index:` and `===` lines that `diff -u` does not print.
     report.diff = patch.replace(/^Index: .*\n=+\n/, '')
     return report
   }
 
-  const managed = scope === 'managed'
-  const outcome = writeSettingsFile(file, result.bytes!, old, {
-    backup: request.backup,
-    newFileMode: managed ? MANAGED_FILE_MODE : USER_FILE_MODE,
-    newFolderMode: managed ? MANAGED_FOLDER_MODE : USER_FOLDER_MODE,
-    now: request.now,
-    fs: request.fs,
-  })
+  if (old !== null && !request.force) refuseReadOnly(target, request.fs)
+
+  let outcome
+  try {
+    outcome = writeSettingsFile(file, result.bytes!, old, {
+      backup: request.backup,
+      newFileMode: managed ? MANAGED_FILE_MODE : USER_FILE_MODE,
+      newFolderMode: managed ? MANAGED_FOLDER_MODE : USER_FOLDER_MODE,
+      now: request.now,
+      fs: request.fs,
+    })
+  } catch (error) {
+    throw writeError(error, target, managed)
+  }
+
   report.backup = outcome.backup ?? null
   return report
 }
 
-function readOrFail(target: string, fs?: WriterFs): Buffer | null {
+/** Replaces the values of a conflict on a secret env variable with placeholders. */
+function redactConflict(conflict: Conflict): Conflict {
+  if (!conflict.key.startsWith('env.') || !isSecretEnvName(conflict.key.slice(4))) return conflict
+  return {...conflict, old: redactedValue(conflict.old), new: redactedValue(conflict.new)}
+}
+
+function readOrFail(file: string, managed: boolean, fs?: WriterFs): {target: string; old: Buffer | null} {
+  let target = file
   try {
-    return readIfExists(target, fs)
+    target = resolveWriteTarget(file, fs)
+    return {target, old: readIfExists(target, fs)}
   } catch (error) {
-    throw new CcfleetError(`Cannot read settings file ${target}: ${(error as Error).message}`, {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EISDIR') throw folderError(target)
+    throw new CcfleetError(`Cannot read settings file ${target}: ${errnoText(error)}`, {
       code: 'SETTINGS_UNREADABLE',
-      hint: 'Check the path and its permissions; managed settings need an administrator (sudo).',
+      hint: permissionHint(code, dirname(target), managed, 'read'),
+      details: {file: target, errno: code},
     })
+  }
+}
+
+/**
+ * Refuses a file whose owner took away their own write permission (chmod a-w). Someone made it
+ * read-only on purpose, and renaming a new file over it would quietly undo that, so only --force does.
+ */
+function refuseReadOnly(target: string, fs: WriterFs = nodeFs): void {
+  let mode: number
+  try {
+    mode = fs.statSync(target).mode
+  } catch {
+    return
+  }
+
+  if ((mode & 0o200) !== 0) return
+  throw new CcfleetError(`${target} is read-only (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); nothing was written`, {
+    code: 'SETTINGS_READ_ONLY',
+    hint: `Make it writable (chmod u+w ${target}) and run again, or pass --force to replace it anyway; it keeps its mode.`,
+    details: {file: target, mode: mode & 0o7777},
+  })
+}
+
+const STEP_TEXT: Record<WriteStep, string> = {
+  'create folder': 'create the folder',
+  'read mode': 'read the mode of',
+  backup: 'write the backup of',
+  'temporary file': 'write a temporary file next to',
+  'set mode': 'set the mode of a new copy of',
+  rename: 'replace',
+}
+
+/** Maps a file-system error of the writer to a message naming the file, the step and what to do. */
+function writeError(error: unknown, target: string, managed: boolean): unknown {
+  const failure = error as Partial<WriteStepError>
+  if (!failure.step || !failure.code) return error
+  const folder = dirname(target)
+  if (failure.code === 'EISDIR') return folderError(target)
+
+  const about = failure.step === 'create folder' ? folder : target
+  return new CcfleetError(`Cannot ${STEP_TEXT[failure.step]} ${about}: ${errnoText(error)}; the settings file was left untouched`, {
+    code: 'SETTINGS_UNWRITABLE',
+    hint: permissionHint(failure.code, folder, managed, 'write'),
+    details: {file: target, step: failure.step, path: failure.stepPath, errno: failure.code},
+  })
+}
+
+function folderError(path: string): CcfleetError {
+  return new CcfleetError(`${path} is a folder, not a file; nothing was written`, {
+    code: 'SETTINGS_IS_FOLDER',
+    hint: `Move the folder out of the way (Claude Code cannot read a folder as settings either), or pass --file with the path of a settings file.`,
+    details: {file: path},
+  })
+}
+
+/** `permission denied (EACCES)`, without the stack or the repeated path of Node's message. */
+function errnoText(error: unknown): string {
+  const failure = error as NodeJS.ErrnoException
+  const reason = failure.code ? /^[A-Z]+: ([^,]*)/.exec(failure.message)?.[1] : undefined
+  return reason ? `${reason} (${failure.code})` : failure.message
+}
+
+function permissionHint(code: string | undefined, folder: string, managed: boolean, access: 'read' | 'write'): string {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return managed
+        ? 'Managed settings belong to an administrator: run the command with sudo (or as SYSTEM on Windows).'
+        : access === 'read'
+          ? 'Check the permissions of the file and the folders above it, or pass --file with another path.'
+          : `Make ${folder} writable for you (chmod u+w ${folder}) and run again, or pass --file with another path.`
+    case 'EROFS':
+      return 'The file system is mounted read-only; write on a writable one or pass --file with another path.'
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `Free some space on the disk that holds ${folder}, then run again.`
+    case 'ENOTDIR':
+      return 'A part of the path is a file, not a folder; fix the path or pass --file with another one.'
+    case 'ELOOP':
+      return 'The path is a symbolic link loop; fix the links or pass --file with another path.'
+    default:
+      return 'Check the path and its permissions, then run again.'
   }
 }
 

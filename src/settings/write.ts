@@ -87,6 +87,22 @@ export interface WriteOptions {
   fs?: WriterFs
 }
 
+/** The step of a write that failed, set as `step` on the file-system error the writer throws. */
+export type WriteStep = 'create folder' | 'read mode' | 'backup' | 'temporary file' | 'set mode' | 'rename'
+
+/** A file-system error with the writer's step and the path it was working on. */
+export type WriteStepError = NodeJS.ErrnoException & {step: WriteStep; stepPath: string}
+
+/** Runs one step, tagging its error with the step unless an inner step already did. */
+function step<T>(name: WriteStep, path: string, action: () => T): T {
+  try {
+    return action()
+  } catch (error) {
+    if (error instanceof Error && !('step' in error)) Object.assign(error, {step: name, stepPath: path})
+    throw error
+  }
+}
+
 export interface WriteOutcome {
   /** The path written: the symlink's target when `path` is a link. */
   target: string
@@ -102,27 +118,27 @@ export function writeSettingsFile(path: string, bytes: Buffer, old: Buffer | nul
   const folder = dirname(target)
 
   // W1: new folders get the scope's mode (the umask may narrow it); existing ones keep theirs.
-  fs.mkdirSync(folder, {recursive: true, mode: options.newFolderMode ?? USER_FOLDER_MODE})
+  step('create folder', folder, () => fs.mkdirSync(folder, {recursive: true, mode: options.newFolderMode ?? USER_FOLDER_MODE}))
 
   // W2: an existing file keeps its mode and owner.
   let mode = options.newFileMode ?? USER_FILE_MODE
   let owner: {uid: number; gid: number} | undefined
   if (old !== null) {
-    const stats = fs.statSync(target)
+    const stats = step('read mode', target, () => fs.statSync(target))
     mode = stats.mode & 0o7777
     owner = {uid: stats.uid, gid: stats.gid}
   }
 
   // W4: the old bytes first, so a crash after this point still leaves them somewhere.
   let backup: string | undefined
-  if (old !== null && options.backup) backup = writeBackup(fs, target, old, mode, options.now ?? new Date())
+  if (old !== null && options.backup) backup = step('backup', `${target}.ccfleet-backup-*`, () => writeBackup(fs, target, old, mode, options.now ?? new Date()))
 
   // W3: temporary file in the same folder, then one rename.
   const temporary = join(folder, `.${basename(target)}.ccfleet-${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
   try {
-    writeDurably(fs, temporary, bytes, mode, owner)
+    step('temporary file', temporary, () => writeDurably(fs, temporary, bytes, mode, owner))
     testPause()
-    fs.renameSync(temporary, target)
+    step('rename', target, () => fs.renameSync(temporary, target))
   } catch (error) {
     try {
       fs.unlinkSync(temporary)
@@ -155,8 +171,10 @@ function writeDurably(fs: WriterFs, path: string, bytes: Buffer, mode: number, o
   const fd = fs.openSync(path, flags, mode)
   try {
     // openSync's mode is filtered by the umask; the file must end with exactly the old mode.
-    fs.chmodSync(path, mode)
-    if (owner && process.getuid?.() === 0) fs.chownSync(path, owner.uid, owner.gid)
+    step('set mode', path, () => {
+      fs.chmodSync(path, mode)
+      if (owner && process.getuid?.() === 0) fs.chownSync(path, owner.uid, owner.gid)
+    })
 
     const delay = testDelayMs()
     if (delay > 0) {
