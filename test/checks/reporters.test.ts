@@ -4,7 +4,7 @@ import {formatValidateReport} from '../../src/checks/reporters/human.js'
 import {formatJunit} from '../../src/checks/reporters/junit.js'
 import type {ValidateReport} from '../../src/checks/validate/report.js'
 
-/** A dist folder whose manifest lists a missing file: the finding names the member, not the folder. */
+/** Builds a report for a dist folder whose manifest lists a missing file; the finding names the member. */
 function distReport(): ValidateReport {
   return {
     schemaVersion: 1,

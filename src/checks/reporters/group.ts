@@ -12,7 +12,7 @@ export function groupFindingsByFile(report: ValidateReport): Map<string, Finding
   for (const finding of report.findings) {
     const owner = groups.has(finding.file) ? finding.file : folders.find((path) => finding.file.startsWith(path.endsWith('/') ? path : path + '/'))
     if (owner === undefined) {
-      // NOTE: a finding outside every checked path has no file entry; it is still counted and in --json.
+      // NOTE: a finding outside every checked path gets no file entry. It is still counted and listed in --json.
       continue
     }
 
