@@ -31,6 +31,15 @@ const ADMIN_FILE = '{\n  "permissions": {"defaultMode": "plan"}\n}\n'
 
 const scenarios: Record<string, Scenario> = {}
 
+/** Names the install script gives a backup of the HKLM value, one per second from `start`. */
+function policyBackupNames(start: number, seconds: number): string[] {
+  const stem = HKLM_POLICY.replace(/[\\:]/g, '_') + '.Settings.ccfleet-backup-'
+  return Array.from({length: seconds}, (_, index) => {
+    const stamp = new Date(start + index * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')
+    return `${stem}${stamp}.json`
+  })
+}
+
 function scenario(name: string, prepare: (machine: FakeMachine) => void, actions: (machine: FakeMachine) => Step[]): void {
   const machine = new FakeMachine([ALICE])
   prepare(machine)
@@ -61,6 +70,15 @@ beforeAll(() => {
     'hklm-conflict',
     (m) => m.setRegistryValue(HKLM_POLICY, 'Settings', '{"apiKeyHelper": "C:\\\\other\\\\helper.cmd"}'),
     (m) => [m.runStep(script('install'), {system: true}), m.runStep(script('install'), {system: true}, ['-Force'])],
+  )
+  scenario(
+    'hklm-backup-taken',
+    (m) => {
+      m.setRegistryValue(HKLM_POLICY, 'Settings', ADMIN_POLICY)
+      // Occupy the backup name of every second from now on, as an earlier run in the same second would.
+      for (const name of policyBackupNames(Date.now(), 300)) m.write(`C:\\ProgramData\\ccfleet\\backup\\${name}`, 'earlier backup')
+    },
+    (m) => [m.runStep(script('install'), {system: true})],
   )
   scenario(
     'file',
@@ -126,9 +144,21 @@ describe('managed scope with an HKLM policy value', () => {
 
   it('keeps the old value in a backup under ProgramData', () => {
     const {machine} = scenarios.hklm
+    // Uninstall backs up the merged value too, often in the same second, and a same-second name with
+    // its "-1" suffix can sort before the first one: look for the admin value in any backup.
     const backups = machine.list('C:\\ProgramData\\ccfleet\\backup')
     expect(backups.length).toBeGreaterThanOrEqual(1)
-    expect(machine.read(`C:\\ProgramData\\ccfleet\\backup\\${backups[0]}`)?.toString('utf8')).toBe(ADMIN_POLICY)
+    const contents = backups.map((name) => machine.read(`C:\\ProgramData\\ccfleet\\backup\\${name}`)?.toString('utf8'))
+    expect(contents).toContain(ADMIN_POLICY)
+  })
+
+  it('never replaces an earlier backup', () => {
+    const {machine, results} = scenarios['hklm-backup-taken']
+    expect(results[0].exitCode, results[0].output.join('\n')).toBe(0)
+    const backups = machine.list('C:\\ProgramData\\ccfleet\\backup')
+    const contents = backups.map((name) => machine.read(`C:\\ProgramData\\ccfleet\\backup\\${name}`)?.toString('utf8'))
+    expect(contents.filter((content) => content === 'earlier backup')).toHaveLength(300)
+    expect(contents).toContain(ADMIN_POLICY)
   })
 
   it('refuses a different apiKeyHelper unless forced', () => {

@@ -241,8 +241,11 @@ function Save-CcfPolicyBackup {
     param([string]$Key, [string]$Value)
     $folder = Join-CcfPath $env:ProgramData 'ccfleet\backup'
     [void](New-CcfFolder $folder)
-    $name = ($Key -replace '[\\:]', '_') + '.' + $CcfPolicyValueName + '.ccfleet-backup-' + (Get-CcfTimestamp) + '.json'
-    $path = Join-CcfPath $folder $name
+    $stem = ($Key -replace '[\\:]', '_') + '.' + $CcfPolicyValueName + '.ccfleet-backup-' + (Get-CcfTimestamp)
+    # A second backup within the same second gets a suffix instead of replacing the first one.
+    $path = Join-CcfPath $folder ($stem + '.json')
+    $suffix = 1
+    while (Test-CcfFile $path) { $suffix++; $path = Join-CcfPath $folder ($stem + '-' + $suffix + '.json') }
     Write-CcfFileAtomic $path $script:CcfUtf8.GetBytes($Value)
     return $path
 }
