@@ -46,7 +46,7 @@ export async function obtainToken(source: TokenSource): Promise<string | undefin
   }
 
   const token = raw?.split(/\r?\n/)[0].trim()
-  if (raw !== undefined && !token) throw new CcfleetError('The token source produced an empty token.', {hint: 'Check that the file, variable or helper output holds the access token on its first line.'})
+  if (raw !== undefined && !token) throw new CcfleetError('The token source is empty: no access token was found.', {hint: 'Check that the file, variable or helper output contains the access token on its first line.'})
   return token
 }
 

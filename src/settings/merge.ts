@@ -325,7 +325,7 @@ function applyEdits(text: string, edits: Edit[]): string {
   return out
 }
 
-/** Where new members go and how they are laid out (I1-I6). */
+/** Layout of inserted members: line ending and indentation, per spec rules I1 to I6. */
 interface Layout {
   eol: string
   /** Indentation unit (I2). */
@@ -371,7 +371,7 @@ function startsLaterLine(text: string, from: number, to: number): boolean {
   return newline !== -1 && newline < to
 }
 
-/** The spaces and tabs at the start of the line that holds `offset`. */
+/** Returns the spaces and tabs at the start of the line that contains `offset`. */
 function lineIndent(text: string, offset: number): string {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1
   let end = lineStart
