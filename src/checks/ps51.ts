@@ -12,8 +12,13 @@ import {CcfleetError} from '../errors.js'
  * commands and parameters that exist only in PowerShell 6 or 7. It also rejects non-ASCII text,
  * because 5.1 reads a script without a BOM in the ANSI code page.
  *
+ * A script may keep code that runs rarely in a single-quoted here-string passed to
+ * `[ScriptBlock]::Create`, so that pwsh parses it only when it runs it. The check parses the text of
+ * such a here-string as a script too and reports its findings at their lines in the outer script.
+ *
  * NOTE: parameters passed by splatting (`@params`) are not checked, and a parameter is recognized
- * by its full name or an unambiguous prefix of at least four characters.
+ * by its full name or an unambiguous prefix of at least four characters. Script block text built
+ * any other way (a variable, a double-quoted string, a concatenation) is not checked.
  */
 
 export interface Ps51Finding {
@@ -184,6 +189,18 @@ function New-Finding($ast, [string]$rule, [string]$message, [string]$severity = 
   [pscustomobject]@{ rule = $rule; severity = $severity; message = $message; line = $ast.Extent.StartLineNumber; column = $ast.Extent.StartColumnNumber; text = $text }
 }
 
+# Returns the single-quoted here-string argument of [ScriptBlock]::Create(...), or $null.
+function Get-ScriptBlockHereString($node) {
+  if (-not $node.Static -or $node.Expression -isnot [System.Management.Automation.Language.TypeExpressionAst]) { return $null }
+  if (@('ScriptBlock', 'System.Management.Automation.ScriptBlock') -notcontains $node.Expression.TypeName.FullName) { return $null }
+  if ($node.Member -isnot [System.Management.Automation.Language.StringConstantExpressionAst] -or $node.Member.Value -ne 'Create') { return $null }
+  if ($null -eq $node.Arguments -or $node.Arguments.Count -ne 1) { return $null }
+  $argument = $node.Arguments[0]
+  if ($argument -isnot [System.Management.Automation.Language.StringConstantExpressionAst]) { return $null }
+  if ($argument.StringConstantType.ToString() -ne 'SingleQuotedHereString') { return $null }
+  $argument
+}
+
 function Find-Problems([string]$source) {
   $tokens = $null
   $errors = $null
@@ -222,6 +239,14 @@ function Find-Problems([string]$source) {
       }
       'InvokeMemberExpressionAst' {
         if ($node.NullConditional) { $found.Add((New-Finding $node 'null-conditional' 'the ?. operator needs PowerShell 7')) }
+        $hereString = Get-ScriptBlockHereString $node
+        if ($null -ne $hereString) {
+          # The here-string's text starts on the line after its opening @' line.
+          foreach ($inner in (Find-Problems $hereString.Value)) {
+            $inner.line += $hereString.Extent.StartLineNumber
+            $found.Add($inner)
+          }
+        }
       }
       'IndexExpressionAst' {
         if ($node.NullConditional) { $found.Add((New-Finding $node 'null-conditional' 'the ?[] operator needs PowerShell 7')) }

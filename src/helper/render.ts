@@ -45,8 +45,31 @@ export function authHelperContext(config: FleetConfig, os: TargetOs): Record<str
  * render` prints it. The output depends only on the config and the ccfleet version.
  */
 export function renderAuthHelper(config: FleetConfig, os: TargetOs): string {
-  const text = renderTemplate(AUTH_HELPER_TEMPLATE[os], authHelperContext(config, os))
-  return os === 'windows' ? text.replace(/\r?\n/g, '\r\n') : text
+  const name = AUTH_HELPER_TEMPLATE[os]
+  const text = renderTemplate(name, authHelperContext(config, os))
+  if (os !== 'windows') return text
+  assertHereStringsIntact(name, readFileSync(join(TEMPLATES_DIR, name), 'utf8'), text)
+  return text.replace(/\r?\n/g, '\r\n')
+}
+
+/**
+ * A line that closes a PowerShell single-quoted here-string: optional whitespace, then `'@` (pwsh
+ * 7.6 accepts leading whitespace, and PowerShell reads the typographic single quotes as `'`).
+ */
+const HERE_STRING_CLOSE = /^[^\S\r\n]*['\u2018-\u201b]@/gm
+
+/**
+ * Throws when the rendered text has a different number of here-string closing lines than its
+ * template. The ps1 helper keeps its slow path in a single-quoted here-string, so a value rendered
+ * at the start of a line inside it could end the here-string early and turn the rest into code.
+ * `{{ps}}` output has no line breaks, so only a template that starts a line with a value can fail.
+ */
+export function assertHereStringsIntact(name: string, source: string, text: string): void {
+  const expected = source.match(HERE_STRING_CLOSE)?.length ?? 0
+  const actual = text.match(HERE_STRING_CLOSE)?.length ?? 0
+  if (actual !== expected) {
+    throw new Error(`template ${name}: a rendered value closes a here-string (${actual} closing lines, the template has ${expected}); do not start a line with a value`)
+  }
 }
 
 let version: string | undefined

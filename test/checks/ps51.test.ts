@@ -1,6 +1,10 @@
 import {describe, expect, it} from 'vitest'
 
+import {join} from 'node:path'
+
 import {checkPs51Scripts, checkPs51Text, formatPs51Findings} from '../../src/checks/ps51.js'
+import {loadFleetConfig} from '../../src/config/load.js'
+import {renderAuthHelper} from '../../src/helper/render.js'
 
 /** One line per construct that Windows PowerShell 5.1 cannot run, with the rule it must trigger. */
 const SEVEN_ONLY: [string, string][] = [
@@ -75,5 +79,46 @@ describe('PowerShell 5.1 checker', () => {
     const findings = checkPs51Text('if ($IsWindows) { 1 }')
     expect(findings).toHaveLength(1)
     expect(findings[0].severity).toBe('warning')
+  })
+
+  it('checks script block here-strings', () => {
+    const text = [
+      "Write-Output 'cached path'", // line 1
+      ". ([ScriptBlock]::Create(@'", // line 2
+      "$ok = 1", // line 3
+      "  $x = $y ?? 2", // line 4
+      "if ($ok) { 'a', 'b' | Join-String }", // line 5
+      "'@))", // line 6
+      '$z = $w ?? 3', // line 7
+    ].join('\r\n')
+    const findings = checkPs51Text(text)
+    expect(findings.map((finding) => [finding.rule, finding.line, finding.column])).toEqual([
+      ['null-coalescing', 4, 8],
+      ['command', 5, 23],
+      ['null-coalescing', 7, 6],
+    ])
+  })
+
+  it('reports parse errors inside a block', () => {
+    const findings = checkPs51Text(['# comment', "[ScriptBlock]::Create(@'", 'function f {', "'@)"].join('\n'))
+    expect(findings.map((finding) => [finding.rule, finding.line])).toContainEqual(['parse-error', 3])
+  })
+
+  it('leaves other here-strings unparsed', () => {
+    const text = ["$usage = @'", '$x = $y ?? 2', "'@", "[Console]::Out.Write([string]::Join('', @'", 'a ? b : c', "'@))"].join('\n')
+    expect(checkPs51Text(text)).toEqual([])
+  })
+
+  it('passes the rendered ps1 helper, block included', () => {
+    const text = renderAuthHelper(loadFleetConfig(join('examples', 'surepath.fleet.jsonc')), 'windows')
+    expect(formatPs51Findings('auth-helper.ps1', checkPs51Text(text))).toBe('')
+
+    // The same helper with a 7-only line added as the block's first line: it must be found there.
+    const lines = text.split('\r\n')
+    const opening = lines.findIndex((line) => line.endsWith("[ScriptBlock]::Create(@'"))
+    expect(opening).toBeGreaterThan(0)
+    lines.splice(opening + 1, 0, '$probe = $null ?? 1')
+    const findings = checkPs51Text(lines.join('\r\n'))
+    expect(findings.map((finding) => [finding.rule, finding.line])).toEqual([['null-coalescing', opening + 2]])
   })
 })

@@ -285,3 +285,57 @@ describe.concurrent.each(['dash', 'bash', 'busybox', 'pwsh'])('%s helper refresh
     expect(readArgvLog(sandbox)).not.toContain('dc-secret')
   })
 })
+
+describe('ps1 helper cached path', () => {
+  const issuer = 'http://127.0.0.1:9'
+  const clientId = 'cli'
+
+  /** Renders the ps1 helper with its slow-path block made to stop at once with exit code 42. */
+  function helperWithTrap(sandbox: HelperSandbox): string {
+    const script = writeHelper(sandbox, helperConfig({issuer, clientId}), 'windows')
+    const lines = readFileSync(script, 'utf8').split('\r\n')
+    const opening = lines.findIndex((line) => line.endsWith("[ScriptBlock]::Create(@'"))
+    expect(opening).toBeGreaterThan(0)
+    lines.splice(opening + 1, 0, "[Console]::Error.WriteLine('slow path'); exit 42")
+    writeFileSync(script, lines.join('\r\n'))
+    return script
+  }
+
+  function writeCache(sandbox: HelperSandbox, text: string): void {
+    mkdirSync(`${sandbox.home}/.config/claude-code`, {recursive: true})
+    writeFileSync(sandbox.cacheFile, text)
+  }
+
+  const now = Math.floor(Date.now() / 1000)
+  const valid = {version: 1, issuer, client_id: clientId, access_token: 'tok.en-1', expires_at: now + 3600, refresh_at: now + 2700, refresh_token: 'rt'}
+  const cases: [string, string, number][] = [
+    ['valid cache', JSON.stringify(valid, null, 2), 0],
+    ['quoted refresh_at', JSON.stringify({...valid, refresh_at: String(now + 2700)}), 0],
+    ['renewal due', JSON.stringify({...valid, refresh_at: now - 1}), 42],
+    ['other client', JSON.stringify({...valid, client_id: 'other'}), 42],
+    ['token with a space', JSON.stringify({...valid, access_token: 'a b'}), 42],
+    ['JSON escape in a value', JSON.stringify(valid).replace('"tok.en-1"', '"tok\\u002een-1"'), 42],
+    ['19-digit refresh_at', JSON.stringify(valid).replace(`"refresh_at":${now + 2700}`, '"refresh_at":1000000000000000000'), 42],
+    ['no cache', '', 42],
+  ]
+
+  it.concurrent.each(cases)('%s', async (_name, cache, expectedCode) => {
+    const sandbox = newSandbox()
+    const script = helperWithTrap(sandbox)
+    if (cache) writeCache(sandbox, cache)
+    const run = await runHelper(sandbox, 'pwsh', script)
+    expect(run.code, run.stderr).toBe(expectedCode)
+    expect(run.stdout).toBe(expectedCode === 0 ? 'tok.en-1\n' : '')
+  })
+
+  it('decodes escaped values in the slow path', async () => {
+    const sandbox = newSandbox()
+    const script = writeHelper(sandbox, helperConfig({issuer, clientId}), 'windows')
+    // Windows PowerShell 5.1 escapes characters such as & and ' this way when it writes the cache.
+    writeCache(sandbox, JSON.stringify({...valid, access_token: 'a&b'}).replace('a&b', 'a\\u0026b').replace(`"${issuer}"`, '"http:\\/\\/127.0.0.1:9"'))
+    const run = await runHelper(sandbox, 'pwsh', script)
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toBe('a&b\n')
+    expect(run.stderr).toBe('')
+  })
+})

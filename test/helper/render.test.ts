@@ -8,7 +8,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {checkPs51Scripts, formatPs51Findings} from '../../src/checks/ps51.js'
 import {parseFleetConfig} from '../../src/config/load.js'
 import type {FleetConfig} from '../../src/config/types.js'
-import {renderAuthHelper} from '../../src/helper/render.js'
+import {assertHereStringsIntact, renderAuthHelper} from '../../src/helper/render.js'
 import {createSandbox, helperConfig, PWSH, runHelper, writeHelper} from '../support/helper-sandbox.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'ccfleet-render-'))
@@ -128,6 +128,22 @@ describe('rendered ps1 helper', () => {
     const results = checkPs51Scripts(texts)
     for (const [name, findings] of results) expect(formatPs51Findings(name, findings)).toBe('')
   }, 180_000)
+
+  it('keeps the slow-path here-string closed once', () => {
+    for (const config of [schemaHostileConfig(), ...HOSTILE.map(hostileConfig)]) {
+      const closing = renderAuthHelper(config, 'windows')
+        .split('\r\n')
+        .filter((line) => /^\s*'@/.test(line))
+      expect(closing).toEqual(["'@))"])
+    }
+  })
+
+  it('rejects a value that closes a here-string', () => {
+    const source = "$a = [ScriptBlock]::Create(@'\n{{ps value}}\n'@)\n"
+    const rendered = "$a = [ScriptBlock]::Create(@'\n'@ + (Remove-Item x)'\n'@)\n"
+    expect(() => assertHereStringsIntact('test.ps1.hbs', source, rendered)).toThrow(/closes a here-string/)
+    expect(() => assertHereStringsIntact('test.ps1.hbs', source, "$a = [ScriptBlock]::Create(@'\n'x'\n'@)\n")).not.toThrow()
+  })
 
   it('carries hostile values intact', () => {
     const sandbox = createSandbox()
