@@ -314,6 +314,7 @@ describe('ps1 helper cached path', () => {
     ['renewal due', JSON.stringify({...valid, refresh_at: now - 1}), 42],
     ['other client', JSON.stringify({...valid, client_id: 'other'}), 42],
     ['token with a space', JSON.stringify({...valid, access_token: 'a b'}), 42],
+    ['key in another case', JSON.stringify(valid).replace('"issuer"', '"Issuer"'), 42],
     ['JSON escape in a value', JSON.stringify(valid).replace('"tok.en-1"', '"tok\\u002een-1"'), 42],
     ['19-digit refresh_at', JSON.stringify(valid).replace(`"refresh_at":${now + 2700}`, '"refresh_at":1000000000000000000'), 42],
     ['no cache', '', 42],
