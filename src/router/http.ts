@@ -78,10 +78,17 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
 
 /** Sends a JSON body with the given status and extra headers. */
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const bytes = Buffer.from(JSON.stringify(body))
+  sendJsonText(response, status, JSON.stringify(body), headers)
+}
+
+/**
+ * Sends text that is already JSON. Ending with a string (not a Buffer) lets Node put the headers and
+ * the body into one write.
+ */
+export function sendJsonText(response: ServerResponse, status: number, json: string, headers: Record<string, string> = {}): void {
   if (response.headersSent || response.destroyed) return
-  writeHead(response, status, {'content-type': 'application/json', 'content-length': String(bytes.length), 'cache-control': 'no-store', ...headers})
-  response.end(bytes)
+  writeHead(response, status, {'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)), 'cache-control': 'no-store', ...headers})
+  response.end(json)
 }
 
 /** Sends an `application/x-www-form-urlencoded` body, the format of GitHub's token replies. */

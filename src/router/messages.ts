@@ -3,7 +3,7 @@ import type {ServerResponse} from 'node:http'
 import {parseModelId, ROUTED_MODELS} from '../policy/models.js'
 import type {NamedPolicy, RouteResult} from '../policy/policy.js'
 import type {Exchange} from './exchange.js'
-import {BodyTooLargeError, collectBody, RouterResponse, sendJson, writeHead} from './http.js'
+import {BodyTooLargeError, collectBody, RouterResponse, sendJson, sendJsonText, writeHead} from './http.js'
 
 /** Anthropic error types by HTTP status. */
 const ERROR_TYPES: Record<number, string> = {
@@ -235,11 +235,30 @@ function reply(exchange: Exchange, {caller, body, bodyBytes, route}: Prepared): 
   exchange.log.stream = body.stream === true
   if (body.stream !== true) {
     exchange.state.count('messagesCompleted')
-    sendJson(exchange.response, 200, {id, type: 'message', role: 'assistant', model, content: [{type: 'text', text}], stop_reason: stopReason, stop_sequence: null, usage})
+    // The same bytes JSON.stringify would give for {id, type, role, model, content, stop_reason,
+    // stop_sequence, usage}; only the id and the usage numbers change between requests.
+    const json = `{"id":"${id}"${messageMiddle(model, text, stopReason)}${usage.input_tokens},"output_tokens":${usage.output_tokens}}}`
+    sendJsonText(exchange.response, 200, json)
     return
   }
 
   return stream(exchange, {id, model, text, stopReason, usage})
+}
+
+/** Serialized middle parts of non-streaming replies, by model, text and stop reason. */
+const messageMiddleCache = new Map<string, string>()
+
+function messageMiddle(model: string, text: string, stopReason: string): string {
+  const key = model + '\n' + stopReason + '\n' + text
+  let middle = messageMiddleCache.get(key)
+  if (middle === undefined) {
+    const content = JSON.stringify([{type: 'text', text}])
+    middle = `,"type":"message","role":"assistant","model":${JSON.stringify(model)},"content":${content},"stop_reason":${JSON.stringify(stopReason)},"stop_sequence":null,"usage":{"input_tokens":`
+    if (messageMiddleCache.size >= 1000) messageMiddleCache.clear()
+    messageMiddleCache.set(key, middle)
+  }
+
+  return middle
 }
 
 /** Text deltas of at most this many characters, so clients see several. */

@@ -271,3 +271,31 @@ describe('request validation', () => {
     expect(log).not.toContain(mlToken.split('.')[2])
   })
 })
+
+describe('non-streaming reply bytes', () => {
+  // The reply is assembled from cached pieces; it must be exactly what JSON.stringify gives, also
+  // when the policy name (part of the text) needs escaping.
+  it('are the JSON.stringify form of the reply, with hostile policy names escaped', async () => {
+    const hostile = 'Team "Q" \\ back\nslash \u00fc \u2028 </script>'
+    const renamed = structuredClone(config)
+    renamed.policy.groupPolicies = Object.fromEntries(Object.entries(config.policy.groupPolicies).map(([name, policy], index) => [`${hostile} ${index} ${name}`, policy]))
+    const other = await startRouter({config: renamed})
+    try {
+      // ml@acme.example is in a group with its own policy; dev@acme.example gets the default one.
+      const token = other.control.issueTokens('ml@acme.example').accessToken
+      for (const model of ['claude-sonnet-4-6', 'claude-haiku-4-5-20251001', 'opus']) {
+        const response = await fetch(other.url + '/v1/messages', {method: 'POST', headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'}, body: JSON.stringify({model, ...ask})})
+        expect(response.status).toBe(200)
+        const raw = await response.text()
+        const parsed = JSON.parse(raw)
+        expect(raw).toBe(JSON.stringify(parsed))
+        expect(Object.keys(parsed)).toEqual(['id', 'type', 'role', 'model', 'content', 'stop_reason', 'stop_sequence', 'usage'])
+        expect(parsed.model).toBe(model)
+        expect(parsed.content[0].text).toContain(hostile)
+        expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(raw)))
+      }
+    } finally {
+      await other.close()
+    }
+  })
+})
