@@ -287,32 +287,48 @@ function contentEvents(text: string): string[] {
   return events
 }
 
-function streamEvents(reply: StreamReply): string[] {
+/** The events of a reply, in order; with `firstOnly`, only `message_start`. */
+function streamEvents(reply: StreamReply, firstOnly = false): string[] {
+  const start = sseEvent('message_start', {
+    type: 'message_start',
+    message: {id: reply.id, type: 'message', role: 'assistant', model: reply.model, content: [], stop_reason: null, stop_sequence: null, usage: {input_tokens: reply.usage.input_tokens, output_tokens: 1}},
+  })
+  if (firstOnly) return [start]
   return [
-    sseEvent('message_start', {
-      type: 'message_start',
-      message: {id: reply.id, type: 'message', role: 'assistant', model: reply.model, content: [], stop_reason: null, stop_sequence: null, usage: {input_tokens: reply.usage.input_tokens, output_tokens: 1}},
-    }),
+    start,
     ...contentEvents(reply.text),
     sseEvent('message_delta', {type: 'message_delta', delta: {stop_reason: reply.stopReason, stop_sequence: null}, usage: {output_tokens: reply.usage.output_tokens}}),
     sseEvent('message_stop', {type: 'message_stop'}),
   ]
 }
 
-function stream(exchange: Exchange, reply: StreamReply): Promise<void> | void {
-  const {response, state} = exchange
-  const delay = state.options.streamDelayMs
-  const events = streamEvents(reply)
-  if (delay <= 0) {
-    // The whole stream is known: send it in one write with a length instead of chunked encoding.
-    const bytes = Buffer.from(events.join(''))
-    writeHead(response, 200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'content-length': String(bytes.length)})
-    response.end(bytes)
-    state.count('messagesCompleted')
-    return
+/**
+ * Everything after `message_start`, joined, by stop reason, output tokens and text: it depends on
+ * nothing else, so a stream without delays is one string lookup plus its first event.
+ */
+const streamTailCache = new Map<string, string>()
+
+function streamTail(reply: StreamReply): string {
+  const key = reply.stopReason + '\n' + reply.usage.output_tokens + '\n' + reply.text
+  let tail = streamTailCache.get(key)
+  if (tail === undefined) {
+    tail = streamEvents(reply).slice(1).join('')
+    if (streamTailCache.size >= 1000) streamTailCache.clear()
+    streamTailCache.set(key, tail)
   }
 
-  return streamSlowly(exchange, events)
+  return tail
+}
+
+function stream(exchange: Exchange, reply: StreamReply): Promise<void> | void {
+  const {response, state} = exchange
+  if (state.options.streamDelayMs > 0) return streamSlowly(exchange, streamEvents(reply))
+
+  // The whole stream is known: send it in one write with a length instead of chunked encoding.
+  const text = streamEvents(reply, true)[0] + streamTail(reply)
+  writeHead(response, 200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'content-length': String(Buffer.byteLength(text))})
+  response.end(text)
+  state.count('messagesCompleted')
 }
 
 /** Sends the events one by one with `streamDelayMs` between them, as a slow model would. */

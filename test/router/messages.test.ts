@@ -299,3 +299,26 @@ describe('non-streaming reply bytes', () => {
     }
   })
 })
+
+describe('streaming reply bytes', () => {
+  // A stream without delays is sent from a cached tail; it must carry the same events, byte for
+  // byte, as the event-by-event stream a slow router sends.
+  it('are the same with and without a delay between events', async () => {
+    const slow = await startRouter({config, streamDelayMs: 1})
+    try {
+      const bodies: string[] = []
+      for (const server of [router, slow]) {
+        const token = server.control.issueTokens('ml@acme.example').accessToken
+        const response = await fetch(server.url + '/v1/messages', {method: 'POST', headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'}, body: JSON.stringify({model: 'claude-opus-4-6[1m]', stream: true, max_tokens: 20, messages: [{role: 'user', content: 'Hi'}]})})
+        expect(response.status).toBe(200)
+        bodies.push((await response.text()).replace(/"id":"msg_[^"]+"/, '"id":"msg_x"'))
+      }
+
+      expect(bodies[0]).toBe(bodies[1])
+      expect(bodies[0]).toContain('"stop_reason":"max_tokens"')
+      expect(bodies[0].match(/^event: /gm)?.length).toBeGreaterThan(6)
+    } finally {
+      await slow.close()
+    }
+  })
+})
