@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Throughput and latency of `ccfleet router serve` against a bare node:http server that returns the
 # same bytes, with wrk at 64 connections, for a non-streaming and a streaming /v1/messages request.
-# Usage: bash bench/router.sh [seconds per run, default 10]
+#
+# wrk runs one thread: on a 2-core machine the load generator then keeps one core and the server
+# under test the other, instead of both servers sharing their core with wrk's second thread. The
+# bare server and the router take turns, round after round, and the table gives the median of the
+# rounds, so a burst of other work on the machine moves one round and not the result.
+# Server CPU time per request comes from /proc/PID/stat around each run.
+#
+# Usage: bash bench/router.sh [seconds per run, default 10] [rounds, default 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-10}"
+rounds="${2:-3}"
 work="$(mktemp -d)"
 pids=()
 cleanup() {
@@ -15,7 +23,8 @@ trap cleanup EXIT
 
 npm run build >/dev/null
 node bin/run.js router serve --config examples/surepath.fleet.jsonc --log "$work/router.log" >"$work/router.url" 2>"$work/router.err" &
-pids+=($!)
+router_pid=$!
+pids+=("$router_pid")
 until [ -s "$work/router.url" ]; do sleep 0.1; done
 router="$(head -n 1 "$work/router.url")"
 token="$(curl -sS -X POST "$router/_control/issue-token" | jq -r .access_token)"
@@ -36,41 +45,57 @@ LUA
 done
 
 node bench/bare-server.mjs "$work/plain.reply" application/json >"$work/bare-plain.url" &
-pids+=($!)
+bare_plain_pid=$!
+pids+=("$bare_plain_pid")
 node bench/bare-server.mjs "$work/stream.reply" text/event-stream >"$work/bare-stream.url" &
-pids+=($!)
+bare_stream_pid=$!
+pids+=("$bare_stream_pid")
 until [ -s "$work/bare-plain.url" ] && [ -s "$work/bare-stream.url" ]; do sleep 0.1; done
 
+ticks="$(getconf CLK_TCK)"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# Prints: name requests/s p50 p99 server-CPU-microseconds-per-request
 run() {
-  local name="$1" url="$2" script="$3"
+  local name="$1" pid="$2" url="$3" script="$4"
   # Warm up first so the JIT has compiled the hot paths.
-  wrk -t 2 -c 64 -d 2 -s "$script" "$url/v1/messages" >/dev/null
-  wrk -t 2 -c 64 -d "$duration" --latency -s "$script" "$url/v1/messages" >"$work/$name.wrk"
-  local rps p50 p99
-  rps="$(awk '/^Requests\/sec/ {print $2}' "$work/$name.wrk")"
-  p50="$(awk '$1 == "50%" {print $2}' "$work/$name.wrk")"
-  p99="$(awk '$1 == "99%" {print $2}' "$work/$name.wrk")"
+  wrk -t 1 -c 64 -d 2 -s "$script" "$url/v1/messages" >/dev/null
+  local before after
+  before="$(cpu_ticks "$pid")"
+  wrk -t 1 -c 64 -d "$duration" --latency -s "$script" "$url/v1/messages" >"$work/$name.wrk"
+  after="$(cpu_ticks "$pid")"
   if grep -q 'Non-2xx' "$work/$name.wrk"; then echo "error: $name had non-2xx replies" >&2; cat "$work/$name.wrk" >&2; exit 1; fi
-  printf '%s %s %s %s\n' "$name" "$rps" "$p50" "$p99"
+  awk -v name="$name" -v cpu="$((after - before))" -v ticks="$ticks" '
+    /^Requests\/sec/ {rps = $2}
+    / requests in / {requests = $1}
+    $1 == "50%" {p50 = $2}
+    $1 == "99%" {p99 = $2}
+    END {printf "%s %s %s %s %.0f\n", name, rps, p50, p99, cpu / ticks * 1e6 / requests}
+  ' "$work/$name.wrk"
 }
 
-{
-  run bare-plain "$(cat "$work/bare-plain.url")" "$work/plain.lua"
-  run router-plain "$router" "$work/plain.lua"
-  run bare-stream "$(cat "$work/bare-stream.url")" "$work/stream.lua"
-  run router-stream "$router" "$work/stream.lua"
-} >"$work/results"
+for round in $(seq "$rounds"); do
+  run bare-plain "$bare_plain_pid" "$(cat "$work/bare-plain.url")" "$work/plain.lua"
+  run router-plain "$router_pid" "$router" "$work/plain.lua"
+  run bare-stream "$bare_stream_pid" "$(cat "$work/bare-stream.url")" "$work/stream.lua"
+  run router-stream "$router_pid" "$router" "$work/stream.lua"
+done >"$work/results"
 
-echo "| Request | Server | Requests/s | p50 latency | p99 latency | Ratio to bare |"
-echo "|---|---|---|---|---|---|"
-awk '
-  {rps[$1] = $2; p50[$1] = $3; p99[$1] = $4}
-  END {
-    split("plain stream", modes, " ")
-    for (i = 1; i <= 2; i++) {
-      m = modes[i]
-      label = (m == "plain") ? "non-streaming" : "streaming"
-      printf "| %s | bare node:http | %.0f | %s | %s | 1.00 |\n", label, rps["bare-" m], p50["bare-" m], p99["bare-" m]
-      printf "| %s | router serve | %.0f | %s | %s | %.2f |\n", label, rps["router-" m], p50["router-" m], p99["router-" m], rps["router-" m] / rps["bare-" m]
-    }
-  }' "$work/results"
+echo "Runs (name, requests/s, p50, p99, server CPU us per request); each table row is the median of $rounds:" >&2
+cat "$work/results" >&2
+
+echo "| Request | Server | Requests/s | p50 latency | p99 latency | Server CPU per request | Ratio to bare |"
+echo "|---|---|---|---|---|---|---|"
+for mode in plain stream; do
+  label=non-streaming
+  [ "$mode" = stream ] && label=streaming
+  for server in bare router; do
+    # The run with the median requests/s stands for the server; its latencies and CPU go with it.
+    median="$(awk -v name="$server-$mode" '$1 == name' "$work/results" | sort -k2 -n | awk '{line[NR] = $0} END {print line[int((NR + 1) / 2)]}')"
+    echo "$median" >"$work/median-$server-$mode"
+  done
+  awk -v label="$label" '
+    FNR == 1 && NR == 1 {bare = $2; printf "| %s | bare node:http | %.0f | %s | %s | %d us | 1.00 |\n", label, $2, $3, $4, $5}
+    FNR == 1 && NR == 2 {printf "| %s | router serve | %.0f | %s | %s | %d us | %.2f |\n", label, $2, $3, $4, $5, $2 / bare}
+  ' "$work/median-bare-$mode" "$work/median-router-$mode"
+done

@@ -134,7 +134,7 @@ export async function controlEndpoint(exchange: Exchange, control: RouterControl
     }
   }
 
-  const operation = exchange.url.pathname.slice('/_control/'.length)
+  const operation = exchange.path.slice('/_control/'.length)
   const selector: GrantSelector = {userCode: input.user_code, deviceCode: input.device_code, all: input.all === true}
   const subject = typeof input.subject === 'string' ? input.subject : undefined
   let result: unknown

@@ -6,7 +6,10 @@ import type {LogEntry, RouterState} from './state.js'
 export interface Exchange {
   request: IncomingMessage
   response: ServerResponse
-  url: URL
+  /** The request path without the query, normalized the way `URL` does it. */
+  path: string
+  /** The parsed request URL (made on first use: most requests need only `path`). */
+  readonly url: URL
   requestId: string
   state: RouterState
   /** Fields a handler adds to this request's log line. */

@@ -1,5 +1,29 @@
 import {randomBytes} from 'node:crypto'
-import type {IncomingMessage, ServerResponse} from 'node:http'
+import {type IncomingMessage, ServerResponse} from 'node:http'
+
+/**
+ * The router's response class (passed to `createServer`). It carries the headers every reply
+ * needs, so each reply writes all its headers with one `writeHead` call and a flat name/value
+ * list: `setHeader` followed by `writeHead` costs about a fifth of a request's time on this path.
+ */
+export class RouterResponse extends ServerResponse {
+  /** Sent as `request-id` on every reply. */
+  requestId = ''
+  /** Headers a handler adds before the reply is written, as flat name/value pairs. */
+  readonly extraHeaders: string[] = []
+}
+
+/** Writes the status line and headers: the request id, a handler's extra headers, then `headers`. */
+export function writeHead(response: ServerResponse, status: number, headers: Record<string, string>): void {
+  const list: string[] = []
+  if (response instanceof RouterResponse) {
+    list.push('request-id', response.requestId)
+    for (const item of response.extraHeaders) list.push(item)
+  }
+
+  for (const name in headers) list.push(name, headers[name])
+  response.writeHead(status, list)
+}
 
 /** A request body over the size limit. */
 export class BodyTooLargeError extends Error {
@@ -9,55 +33,62 @@ export class BodyTooLargeError extends Error {
 }
 
 /**
- * Reads a whole request body, stopping at `limit` bytes. A `content-length` above the limit is
- * rejected before any byte is read, so a huge upload costs nothing.
+ * Reads a whole request body, stopping at `limit` bytes, and calls `done` once. A `content-length`
+ * above the limit is rejected before any byte is read, so a huge upload costs nothing.
  */
+export function collectBody(request: IncomingMessage, limit: number, done: (error: Error | undefined, body: Buffer) => void): void {
+  const declared = Number(request.headers['content-length'])
+  if (declared > limit) {
+    done(new BodyTooLargeError(limit), EMPTY)
+    return
+  }
+
+  const chunks: Buffer[] = []
+  let size = 0
+  let settled = false
+  const settle = (error: Error | undefined, body: Buffer) => {
+    if (settled) return
+    settled = true
+    done(error, body)
+  }
+
+  request.on('data', (chunk: Buffer) => {
+    if (settled) return
+    size += chunk.length
+    if (size > limit) settle(new BodyTooLargeError(limit), EMPTY)
+    else chunks.push(chunk)
+  })
+  request.on('end', () => settle(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)))
+  request.on('error', (error) => settle(error, EMPTY))
+  // 'close' before 'end' means the client went away (or the server timed the request out).
+  request.on('close', () => {
+    // Checked first: building an Error (with its stack) on every request costs more than the request.
+    if (!settled) settle(new Error('client aborted the request'), EMPTY)
+  })
+}
+
+const EMPTY = Buffer.alloc(0)
+
+/** `collectBody` as a promise. */
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(request.headers['content-length'])
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new BodyTooLargeError(limit))
-      return
-    }
-
-    const chunks: Buffer[] = []
-    let size = 0
-    let done = false
-    request.on('data', (chunk: Buffer) => {
-      if (done) return
-      size += chunk.length
-      if (size > limit) {
-        done = true
-        reject(new BodyTooLargeError(limit))
-        return
-      }
-
-      chunks.push(chunk)
-    })
-    request.on('end', () => {
-      if (done) return
-      done = true
-      resolve(Buffer.concat(chunks, size))
-    })
-    request.on('error', (error) => {
-      if (done) return
-      done = true
-      reject(error)
-    })
-    request.on('aborted', () => {
-      if (done) return
-      done = true
-      reject(new Error('client aborted the request'))
-    })
+    collectBody(request, limit, (error, body) => (error ? reject(error) : resolve(body)))
   })
 }
 
 /** Sends a JSON body with the given status and extra headers. */
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const bytes = Buffer.from(JSON.stringify(body))
+  sendJsonText(response, status, JSON.stringify(body), headers)
+}
+
+/**
+ * Sends text that is already JSON. Ending with a string (not a Buffer) lets Node put the headers and
+ * the body into one write.
+ */
+export function sendJsonText(response: ServerResponse, status: number, json: string, headers: Record<string, string> = {}): void {
   if (response.headersSent || response.destroyed) return
-  response.writeHead(status, {'content-type': 'application/json', 'content-length': String(bytes.length), 'cache-control': 'no-store', ...headers})
-  response.end(bytes)
+  writeHead(response, status, {'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)), 'cache-control': 'no-store', ...headers})
+  response.end(json)
 }
 
 /** Sends an `application/x-www-form-urlencoded` body, the format of GitHub's token replies. */
@@ -69,14 +100,14 @@ export function sendForm(response: ServerResponse, status: number, body: Record<
 
   const bytes = Buffer.from(form.toString())
   if (response.headersSent || response.destroyed) return
-  response.writeHead(status, {'content-type': 'application/x-www-form-urlencoded', 'content-length': String(bytes.length), 'cache-control': 'no-store', ...headers})
+  writeHead(response, status, {'content-type': 'application/x-www-form-urlencoded', 'content-length': String(bytes.length), 'cache-control': 'no-store', ...headers})
   response.end(bytes)
 }
 
 export function sendHtml(response: ServerResponse, status: number, html: string): void {
   const bytes = Buffer.from(html)
   if (response.headersSent || response.destroyed) return
-  response.writeHead(status, {
+  writeHead(response, status, {
     'content-type': 'text/html; charset=utf-8',
     'content-length': String(bytes.length),
     'cache-control': 'no-store',

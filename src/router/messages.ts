@@ -1,9 +1,9 @@
 import type {ServerResponse} from 'node:http'
 
 import {parseModelId, ROUTED_MODELS} from '../policy/models.js'
-import {routeRequest, selectPolicy, type NamedPolicy} from '../policy/policy.js'
+import type {NamedPolicy, RouteResult} from '../policy/policy.js'
 import type {Exchange} from './exchange.js'
-import {BodyTooLargeError, readBody, sendJson} from './http.js'
+import {BodyTooLargeError, collectBody, RouterResponse, sendJson, sendJsonText, writeHead} from './http.js'
 
 /** Anthropic error types by HTTP status. */
 const ERROR_TYPES: Record<number, string> = {
@@ -62,7 +62,7 @@ function authenticate(exchange: Exchange): Caller | undefined {
     return undefined
   }
 
-  const {policy, group} = selectPolicy(state.config, check.groups)
+  const {policy, group} = state.policyFor(check.groups)
   exchange.log.subject = check.subject
   exchange.log.policy = policy.name
   if (group !== undefined) exchange.log.group = group
@@ -88,12 +88,9 @@ function injectedFailure(exchange: Exchange): boolean {
   return true
 }
 
-/** Reads and parses a JSON body. On failure it sends the 413 or 400 reply itself and returns undefined. */
-async function readJson(exchange: Exchange): Promise<Record<string, unknown> | undefined> {
-  let body: Buffer
-  try {
-    body = await readBody(exchange.request, exchange.state.options.maxBodyBytes)
-  } catch (error) {
+/** Parses a JSON request body. On failure it sends the 413 or 400 reply itself and returns undefined. */
+function parseJsonBody(exchange: Exchange, error: Error | undefined, body: Buffer): Record<string, unknown> | undefined {
+  if (error) {
     if (error instanceof BodyTooLargeError) {
       apiError(exchange, 413, `Request body is larger than ${error.limit} bytes.`, {connection: 'close'})
     } else {
@@ -158,24 +155,43 @@ function describeJsonValue(value: unknown): string {
   return 'an object'
 }
 
-/** Estimates input tokens deterministically, at about four characters of JSON per token. */
-function estimateTokens(body: Record<string, unknown>): number {
-  const text = JSON.stringify([body.system ?? '', body.messages, body.tools ?? []])
-  return Math.max(1, Math.ceil(text.length / 4))
+/** Estimates input tokens deterministically, at about four bytes of request body per token. */
+function estimateTokens(bodyBytes: number): number {
+  return Math.max(1, Math.ceil(bodyBytes / 4))
 }
 
-/** Authenticates, parses and routes a request. On failure it sends the error reply itself and returns undefined. */
-async function prepare(exchange: Exchange, needMaxTokens: boolean) {
+type Prepared = {caller: Caller; body: Record<string, unknown>; bodyBytes: number; route: Extract<RouteResult, {ok: true}>}
+
+/**
+ * Authenticates, reads, checks and routes a request, then calls `serve`. On failure it sends the
+ * error reply itself. Callbacks instead of `await`: this is the path every request takes.
+ */
+function prepare(exchange: Exchange, needMaxTokens: boolean, serve: (prepared: Prepared) => Promise<void> | void): Promise<void> | void {
   recordAnthropicHeaders(exchange)
   const caller = authenticate(exchange)
   if (!caller) {
     // Drain the body so keep-alive connections stay usable.
     exchange.request.resume()
-    return undefined
+    return
   }
 
-  const body = await readJson(exchange)
-  if (!body) return undefined
+  return new Promise((resolve, reject) => {
+    collectBody(exchange.request, exchange.state.options.maxBodyBytes, (error, raw) => {
+      try {
+        const body = parseJsonBody(exchange, error, raw)
+        const prepared = body && check(exchange, caller, body, raw.length, needMaxTokens)
+        const serving = prepared ? serve(prepared) : undefined
+        if (serving) serving.then(resolve, reject)
+        else resolve()
+      } catch (error) {
+        reject(error)
+      }
+    })
+  })
+}
+
+/** Checks the fields and routes the request. On failure it sends the error reply itself and returns undefined. */
+function check(exchange: Exchange, caller: Caller, body: Record<string, unknown>, bodyBytes: number, needMaxTokens: boolean): Prepared | undefined {
   if (typeof body.model === 'string') exchange.log.requestedModel = body.model.slice(0, 200)
   const invalid = invalidMessagesRequest(body, needMaxTokens)
   if (invalid) {
@@ -185,7 +201,7 @@ async function prepare(exchange: Exchange, needMaxTokens: boolean) {
 
   if (injectedFailure(exchange)) return undefined
 
-  const route = routeRequest(exchange.state.config, caller.policy, body.model as string)
+  const route = exchange.state.routeFor(caller.policy, body.model as string)
   if (!route.ok) {
     exchange.log.event = `route-${route.reason}`
     apiError(exchange, route.reason === 'router-disabled' ? 403 : 404, route.message)
@@ -193,17 +209,18 @@ async function prepare(exchange: Exchange, needMaxTokens: boolean) {
   }
 
   exchange.log.routedModel = route.privateModelId
-  exchange.response.setHeader('x-ccfleet-routed-model', route.privateModelId)
-  return {caller, body, route}
+  if (exchange.response instanceof RouterResponse) exchange.response.extraHeaders.push('x-ccfleet-routed-model', route.privateModelId)
+  else exchange.response.setHeader('x-ccfleet-routed-model', route.privateModelId)
+  return {caller, body, bodyBytes, route}
 }
 
 /** POST /v1/messages, streaming or not. */
-export async function messages(exchange: Exchange): Promise<void> {
+export function messages(exchange: Exchange): Promise<void> | void {
   exchange.state.count('messages')
-  const prepared = await prepare(exchange, true)
-  if (!prepared) return
+  return prepare(exchange, true, (prepared) => reply(exchange, prepared))
+}
 
-  const {caller, body, route} = prepared
+function reply(exchange: Exchange, {caller, body, bodyBytes, route}: Prepared): Promise<void> | void {
   const model = body.model as string
   const provider = route.privateModel.provider
   const deployment = route.privateModel.deployment ?? route.privateModelId
@@ -212,17 +229,36 @@ export async function messages(exchange: Exchange): Promise<void> {
   const fullTokens = Math.ceil(full.length / 4)
   const text = fullTokens > maxTokens ? full.slice(0, maxTokens * 4) : full
   const stopReason = fullTokens > maxTokens ? 'max_tokens' : 'end_turn'
-  const usage = {input_tokens: estimateTokens(body), output_tokens: Math.max(1, Math.ceil(text.length / 4))}
+  const usage = {input_tokens: estimateTokens(bodyBytes), output_tokens: Math.max(1, Math.ceil(text.length / 4))}
   const id = 'msg_' + exchange.requestId.slice(4)
 
   exchange.log.stream = body.stream === true
   if (body.stream !== true) {
     exchange.state.count('messagesCompleted')
-    sendJson(exchange.response, 200, {id, type: 'message', role: 'assistant', model, content: [{type: 'text', text}], stop_reason: stopReason, stop_sequence: null, usage})
+    // The same bytes JSON.stringify would give for {id, type, role, model, content, stop_reason,
+    // stop_sequence, usage}; only the id and the usage numbers change between requests.
+    const json = `{"id":"${id}"${messageMiddle(model, text, stopReason)}${usage.input_tokens},"output_tokens":${usage.output_tokens}}}`
+    sendJsonText(exchange.response, 200, json)
     return
   }
 
-  await stream(exchange, {id, model, text, stopReason, usage})
+  return stream(exchange, {id, model, text, stopReason, usage})
+}
+
+/** Serialized middle parts of non-streaming replies, by model, text and stop reason. */
+const messageMiddleCache = new Map<string, string>()
+
+function messageMiddle(model: string, text: string, stopReason: string): string {
+  const key = model + '\n' + stopReason + '\n' + text
+  let middle = messageMiddleCache.get(key)
+  if (middle === undefined) {
+    const content = JSON.stringify([{type: 'text', text}])
+    middle = `,"type":"message","role":"assistant","model":${JSON.stringify(model)},"content":${content},"stop_reason":${JSON.stringify(stopReason)},"stop_sequence":null,"usage":{"input_tokens":`
+    if (messageMiddleCache.size >= 1000) messageMiddleCache.clear()
+    messageMiddleCache.set(key, middle)
+  }
+
+  return middle
 }
 
 /** Text deltas of at most this many characters, so clients see several. */
@@ -251,32 +287,55 @@ function contentEvents(text: string): string[] {
   return events
 }
 
-function streamEvents(reply: StreamReply): string[] {
+/** The events of a reply, in order; with `firstOnly`, only `message_start`. */
+function streamEvents(reply: StreamReply, firstOnly = false): string[] {
+  const start = sseEvent('message_start', {
+    type: 'message_start',
+    message: {id: reply.id, type: 'message', role: 'assistant', model: reply.model, content: [], stop_reason: null, stop_sequence: null, usage: {input_tokens: reply.usage.input_tokens, output_tokens: 1}},
+  })
+  if (firstOnly) return [start]
   return [
-    sseEvent('message_start', {
-      type: 'message_start',
-      message: {id: reply.id, type: 'message', role: 'assistant', model: reply.model, content: [], stop_reason: null, stop_sequence: null, usage: {input_tokens: reply.usage.input_tokens, output_tokens: 1}},
-    }),
+    start,
     ...contentEvents(reply.text),
     sseEvent('message_delta', {type: 'message_delta', delta: {stop_reason: reply.stopReason, stop_sequence: null}, usage: {output_tokens: reply.usage.output_tokens}}),
     sseEvent('message_stop', {type: 'message_stop'}),
   ]
 }
 
-async function stream(exchange: Exchange, reply: StreamReply): Promise<void> {
-  const {response, state} = exchange
-  const delay = state.options.streamDelayMs
-  const events = streamEvents(reply)
-  if (delay <= 0) {
-    // The whole stream is known: send it in one write with a length instead of chunked encoding.
-    const bytes = Buffer.from(events.join(''))
-    response.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'content-length': String(bytes.length)})
-    response.end(bytes)
-    state.count('messagesCompleted')
-    return
+/**
+ * Everything after `message_start`, joined, by stop reason, output tokens and text: it depends on
+ * nothing else, so a stream without delays is one string lookup plus its first event.
+ */
+const streamTailCache = new Map<string, string>()
+
+function streamTail(reply: StreamReply): string {
+  const key = reply.stopReason + '\n' + reply.usage.output_tokens + '\n' + reply.text
+  let tail = streamTailCache.get(key)
+  if (tail === undefined) {
+    tail = streamEvents(reply).slice(1).join('')
+    if (streamTailCache.size >= 1000) streamTailCache.clear()
+    streamTailCache.set(key, tail)
   }
 
-  response.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache'})
+  return tail
+}
+
+function stream(exchange: Exchange, reply: StreamReply): Promise<void> | void {
+  const {response, state} = exchange
+  if (state.options.streamDelayMs > 0) return streamSlowly(exchange, streamEvents(reply))
+
+  // The whole stream is known: send it in one write with a length instead of chunked encoding.
+  const text = streamEvents(reply, true)[0] + streamTail(reply)
+  writeHead(response, 200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'content-length': String(Buffer.byteLength(text))})
+  response.end(text)
+  state.count('messagesCompleted')
+}
+
+/** Sends the events one by one with `streamDelayMs` between them, as a slow model would. */
+async function streamSlowly(exchange: Exchange, events: string[]): Promise<void> {
+  const {response, state} = exchange
+  const delay = state.options.streamDelayMs
+  writeHead(response, 200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache'})
   for (const chunk of events) {
     if (response.destroyed) return
     response.write(chunk)
@@ -303,11 +362,9 @@ function sleep(ms: number, response: ServerResponse): Promise<void> {
 }
 
 /** POST /v1/messages/count_tokens. */
-export async function countTokens(exchange: Exchange): Promise<void> {
+export function countTokens(exchange: Exchange): Promise<void> | void {
   exchange.state.count('countTokens')
-  const prepared = await prepare(exchange, false)
-  if (!prepared) return
-  sendJson(exchange.response, 200, {input_tokens: estimateTokens(prepared.body)})
+  return prepare(exchange, false, ({bodyBytes}) => sendJson(exchange.response, 200, {input_tokens: estimateTokens(bodyBytes)}))
 }
 
 /** GET /v1/models and /v1/models/{id}: the Claude models the caller's policy routes. */
@@ -319,8 +376,8 @@ export function models(exchange: Exchange): void {
 
   const available = caller.policy.routerEnabled ? ROUTED_MODELS.filter((model) => caller.policy.routes[model.id]) : []
   const data = available.map((model) => ({type: 'model', id: model.id, display_name: model.displayName, created_at: model.createdAt}))
-  const wanted = exchange.url.pathname.slice('/v1/models/'.length)
-  if (exchange.url.pathname.startsWith('/v1/models/')) {
+  const wanted = exchange.path.slice('/v1/models/'.length)
+  if (exchange.path.startsWith('/v1/models/')) {
     const parsed = parseModelId(decodeURIComponent(wanted))
     const model = data.find((entry) => entry.id === parsed?.routed)
     if (!model) {
@@ -337,6 +394,6 @@ export function models(exchange: Exchange): void {
 
 /** HEAD or GET /api/hello: Claude Code's connectivity probe. */
 export function hello(exchange: Exchange): void {
-  exchange.response.writeHead(200, {'content-type': 'application/json', 'content-length': '2'})
+  writeHead(exchange.response, 200, {'content-type': 'application/json', 'content-length': '2'})
   exchange.response.end(exchange.request.method === 'HEAD' ? undefined : '{}')
 }

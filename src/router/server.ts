@@ -3,11 +3,11 @@ import type {AddressInfo} from 'node:net'
 
 import {controlEndpoint, RouterControl} from './control.js'
 import type {Exchange, Handler} from './exchange.js'
-import {newRequestId, sendJson} from './http.js'
+import {newRequestId, RouterResponse, sendJson} from './http.js'
 import {deviceAuthorization, discovery, OAUTH_PATHS, token} from './oauth/endpoints.js'
 import {countTokens, hello, messages, models} from './messages.js'
 import {verificationPage} from './oauth/page.js'
-import {RouterState} from './state.js'
+import {RouterState, type LogEntry} from './state.js'
 import {resolveRouterOptions, type RouterOptions} from './types.js'
 
 export interface RunningRouter {
@@ -30,8 +30,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const control = new RouterControl(state)
   const routes = buildRoutes()
 
-  const server = createServer({requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: 5000}, (request, response) => {
-    void dispatch(state, control, routes, request, response)
+  const server = createServer({requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: 5000, ServerResponse: RouterResponse}, (request, response) => {
+    dispatch(state, control, routes, request, response as RouterResponse)
   })
 
   // Garbage that is not HTTP ends here: answer 400 when the socket can still take it, then drop it.
@@ -68,7 +68,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+function listen(server: Server<typeof IncomingMessage, typeof RouterResponse>, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {
@@ -92,60 +92,149 @@ function buildRoutes(): Map<string, Route> {
   ])
 }
 
-async function dispatch(state: RouterState, control: RouterControl, routes: Map<string, Route>, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const started = process.hrtime.bigint()
-  const requestId = newRequestId()
-  response.setHeader('request-id', requestId)
+/** One request: parses the URL only when a handler asks for more than the path. */
+class RouterExchange implements Exchange {
+  readonly log: Partial<LogEntry> = {}
+  private parsed: URL | undefined
 
-  let url: URL
+  constructor(
+    readonly request: IncomingMessage,
+    readonly response: RouterResponse,
+    readonly path: string,
+    readonly requestId: string,
+    readonly state: RouterState,
+  ) {}
+
+  get url(): URL {
+    this.parsed ??= parseUrl(this.request.url)
+    return this.parsed
+  }
+}
+
+function parseUrl(raw: string | undefined): URL {
   try {
-    url = new URL(request.url ?? '/', 'http://router.invalid')
+    return new URL(raw ?? '/', 'http://router.invalid')
   } catch {
-    url = new URL('http://router.invalid/')
+    return new URL('http://router.invalid/')
+  }
+}
+
+/**
+ * The path of a request. A raw path that is already one of the routes is used as it is (the route
+ * keys are normalized paths); anything else goes through `URL`, which resolves `..`, percent
+ * escapes and backslashes the way clients expect.
+ */
+function requestPath(raw: string | undefined, routes: Map<string, Route>): string {
+  if (raw !== undefined) {
+    const query = raw.indexOf('?')
+    const path = query === -1 ? raw : raw.slice(0, query)
+    if (routes.has(path)) return path
   }
 
-  const exchange: Exchange = {request, response, url, requestId, state, log: {}}
-  response.once('close', () => {
-    state.record({
-      time: new Date().toISOString(),
+  return parseUrl(raw).pathname
+}
+
+/**
+ * Handles one request. Synchronous on purpose: a handler that has to wait (for the body) returns
+ * one promise, and every other step runs in the same turn, which keeps the cost per request low.
+ */
+function dispatch(state: RouterState, control: RouterControl, routes: Map<string, Route>, request: IncomingMessage, response: RouterResponse): void {
+  const started = process.hrtime.bigint()
+  const requestId = newRequestId()
+  response.requestId = requestId
+  const exchange = new RouterExchange(request, response, requestPath(request.url, routes), requestId, state)
+
+  // Log the request when its reply is complete or the connection is gone; a reply still being
+  // written (a slow stream) is logged when its connection closes.
+  const record = () => {
+    const {log} = exchange
+    // Every field in a fixed order, so each entry has the same shape (cheaper to build and to
+    // serialize); JSON.stringify leaves out the ones that are undefined.
+    const entry: LogEntry = {
+      time: isoNow(),
       requestId,
       method: request.method ?? '',
-      path: url.pathname,
+      path: exchange.path,
       status: response.statusCode,
       durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-      ...exchange.log,
-      ...(response.writableFinished ? {} : {event: exchange.log.event ?? 'client-disconnected', error: exchange.log.error ?? 'connection closed before the reply was complete'}),
-    })
-  })
-
-  try {
-    if (url.pathname.startsWith('/_control/')) {
-      await controlEndpoint(exchange, control)
-      return
+      subject: log.subject,
+      group: log.group,
+      policy: log.policy,
+      requestedModel: log.requestedModel,
+      routedModel: log.routedModel,
+      stream: log.stream,
+      anthropicVersion: log.anthropicVersion,
+      anthropicBeta: log.anthropicBeta,
+      event: log.event,
+      error: log.error,
+    }
+    if (!response.writableEnded) {
+      entry.event ??= 'client-disconnected'
+      entry.error ??= 'connection closed before the reply was complete'
     }
 
-    const route = routes.get(url.pathname) ?? (url.pathname.startsWith('/v1/models/') ? routes.get('/v1/models') : undefined)
-    if (!route) {
-      notFound(exchange)
-      return
-    }
+    state.record(entry)
+  }
 
-    if (!route.methods.includes(request.method ?? '')) {
-      sendJson(response, 405, errorBody(exchange, 'invalid_request_error', `${request.method} is not allowed on ${url.pathname}; use ${route.methods.join(' or ')}`), {allow: route.methods.join(', ')})
-      return
-    }
+  const finish = () => {
+    if (response.writableEnded || response.destroyed) record()
+    else response.once('close', record)
+  }
 
-    await route.handler(exchange)
-  } catch (error) {
+  const fail = (error: unknown) => {
     exchange.log.error = (error as Error).message
     state.count('internalErrors')
     if (!response.headersSent) sendJson(response, 500, errorBody(exchange, 'api_error', 'internal error in the conformance router'))
     else response.destroy()
+    finish()
   }
+
+  let pending: Promise<void> | void
+  try {
+    pending = handle(exchange, control, routes)
+  } catch (error) {
+    fail(error)
+    return
+  }
+
+  if (pending) pending.then(finish, fail)
+  else finish()
+}
+
+let isoMs = 0
+let isoText = ''
+
+/** The current time as ISO 8601; made once per millisecond, since formatting costs more than a lookup. */
+function isoNow(): string {
+  const now = Date.now()
+  if (now !== isoMs) {
+    isoMs = now
+    isoText = new Date(now).toISOString()
+  }
+
+  return isoText
+}
+
+function handle(exchange: RouterExchange, control: RouterControl, routes: Map<string, Route>): Promise<void> | void {
+  const {request, response, path} = exchange
+  if (path.startsWith('/_control/')) return controlEndpoint(exchange, control)
+
+  const route = routes.get(path) ?? (path.startsWith('/v1/models/') ? routes.get('/v1/models') : undefined)
+  if (!route) {
+    notFound(exchange)
+    return
+  }
+
+  if (!route.methods.includes(request.method ?? '')) {
+    sendJson(response, 405, errorBody(exchange, 'invalid_request_error', `${request.method} is not allowed on ${path}; use ${route.methods.join(' or ')}`), {allow: route.methods.join(', ')})
+    return
+  }
+
+  return route.handler(exchange)
 }
 
 function notFound(exchange: Exchange): void {
-  sendJson(exchange.response, 404, errorBody(exchange, 'not_found_error', `no route for ${exchange.request.method} ${exchange.url.pathname}`))
+  sendJson(exchange.response, 404, errorBody(exchange, 'not_found_error', `no route for ${exchange.request.method} ${exchange.path}`))
 }
 
 /** Anthropic's error shape. */

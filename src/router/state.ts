@@ -1,4 +1,5 @@
 import type {FleetConfig} from '../config/types.js'
+import {routeRequest, selectPolicy, type NamedPolicy, type PolicySelection, type RouteResult} from '../policy/policy.js'
 import {DeviceGrantStore} from './oauth/device.js'
 import {TokenService} from './oauth/tokens.js'
 import type {Quirk, ResolvedRouterOptions} from './types.js'
@@ -33,6 +34,9 @@ export interface InjectedFailure {
 /** Requests kept in memory for the control endpoint's `/requests`. */
 const RECENT_REQUESTS = 1000
 
+/** Entries per lookup cache; a client sending endless distinct model ids only clears it now and then. */
+const CACHE_ENTRIES = 1000
+
 /** State of a running router, shared by the HTTP handlers and the control API. */
 export class RouterState {
   readonly counters: Record<string, number> = {}
@@ -44,6 +48,9 @@ export class RouterState {
   autoApproveMs: number
   failures: InjectedFailure[] = []
   baseUrl = ''
+  // The config does not change while the router runs, so policy and route lookups are kept.
+  private readonly policies = new Map<string, PolicySelection>()
+  private readonly routes = new Map<string, RouteResult>()
 
   constructor(readonly options: ResolvedRouterOptions) {
     this.quirks = new Set(options.quirks)
@@ -87,6 +94,32 @@ export class RouterState {
   /** Groups of a subject from `conformance.users`; an unlisted subject has none. */
   groupsOf(subject: string): string[] {
     return this.config.conformance.users.find((user) => user.subject === subject)?.groups ?? []
+  }
+
+  /** The policy for a person's groups (see `selectPolicy`). */
+  policyFor(groups: readonly string[]): PolicySelection {
+    const key = groups.join('\n')
+    let selection = this.policies.get(key)
+    if (selection === undefined) {
+      if (this.policies.size >= CACHE_ENTRIES) this.policies.clear()
+      selection = selectPolicy(this.config, groups)
+      this.policies.set(key, selection)
+    }
+
+    return selection
+  }
+
+  /** How a requested model id is routed under a policy (see `routeRequest`). */
+  routeFor(policy: NamedPolicy, requestedModel: string): RouteResult {
+    const key = policy.kind + '\n' + policy.name + '\n' + requestedModel
+    let route = this.routes.get(key)
+    if (route === undefined) {
+      if (this.routes.size >= CACHE_ENTRIES) this.routes.clear()
+      route = routeRequest(this.config, policy, requestedModel)
+      this.routes.set(key, route)
+    }
+
+    return route
   }
 
   record(entry: LogEntry): void {

@@ -271,3 +271,54 @@ describe('request validation', () => {
     expect(log).not.toContain(mlToken.split('.')[2])
   })
 })
+
+describe('non-streaming reply bytes', () => {
+  // The reply is assembled from cached pieces; it must be exactly what JSON.stringify gives, also
+  // when the policy name (part of the text) needs escaping.
+  it('are the JSON.stringify form of the reply, with hostile policy names escaped', async () => {
+    const hostile = 'Team "Q" \\ back\nslash \u00fc \u2028 </script>'
+    const renamed = structuredClone(config)
+    renamed.policy.groupPolicies = Object.fromEntries(Object.entries(config.policy.groupPolicies).map(([name, policy], index) => [`${hostile} ${index} ${name}`, policy]))
+    const other = await startRouter({config: renamed})
+    try {
+      // ml@acme.example is in a group with its own policy; dev@acme.example gets the default one.
+      const token = other.control.issueTokens('ml@acme.example').accessToken
+      for (const model of ['claude-sonnet-4-6', 'claude-haiku-4-5-20251001', 'opus']) {
+        const response = await fetch(other.url + '/v1/messages', {method: 'POST', headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'}, body: JSON.stringify({model, ...ask})})
+        expect(response.status).toBe(200)
+        const raw = await response.text()
+        const parsed = JSON.parse(raw)
+        expect(raw).toBe(JSON.stringify(parsed))
+        expect(Object.keys(parsed)).toEqual(['id', 'type', 'role', 'model', 'content', 'stop_reason', 'stop_sequence', 'usage'])
+        expect(parsed.model).toBe(model)
+        expect(parsed.content[0].text).toContain(hostile)
+        expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(raw)))
+      }
+    } finally {
+      await other.close()
+    }
+  })
+})
+
+describe('streaming reply bytes', () => {
+  // A stream without delays is sent from a cached tail; it must carry the same events, byte for
+  // byte, as the event-by-event stream a slow router sends.
+  it('are the same with and without a delay between events', async () => {
+    const slow = await startRouter({config, streamDelayMs: 1})
+    try {
+      const bodies: string[] = []
+      for (const server of [router, slow]) {
+        const token = server.control.issueTokens('ml@acme.example').accessToken
+        const response = await fetch(server.url + '/v1/messages', {method: 'POST', headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'}, body: JSON.stringify({model: 'claude-opus-4-6[1m]', stream: true, max_tokens: 20, messages: [{role: 'user', content: 'Hi'}]})})
+        expect(response.status).toBe(200)
+        bodies.push((await response.text()).replace(/"id":"msg_[^"]+"/, '"id":"msg_x"'))
+      }
+
+      expect(bodies[0]).toBe(bodies[1])
+      expect(bodies[0]).toContain('"stop_reason":"max_tokens"')
+      expect(bodies[0].match(/^event: /gm)?.length).toBeGreaterThan(6)
+    } finally {
+      await slow.close()
+    }
+  })
+})
