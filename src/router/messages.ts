@@ -40,10 +40,12 @@ interface Caller {
  * `Authorization: Bearer` and as `x-api-key`; either is accepted. Every failure is a 401, because
  * Claude Code re-runs its helper only on 401 (a 403 is not retried).
  */
+const BEARER = /^bearer\s+(.*)$/is
+
 function authenticate(exchange: Exchange): Caller | undefined {
   const {request, state} = exchange
   const authorization = request.headers.authorization
-  const bearer = typeof authorization === 'string' && /^bearer\s+/i.test(authorization) ? authorization.replace(/^bearer\s+/i, '').trim() : undefined
+  const bearer = typeof authorization === 'string' ? BEARER.exec(authorization)?.[1].trim() : undefined
   const apiKey = typeof request.headers['x-api-key'] === 'string' ? request.headers['x-api-key'].trim() : undefined
   const token = bearer || apiKey
   if (!token) {
@@ -220,15 +222,38 @@ export function messages(exchange: Exchange): Promise<void> | void {
   return prepare(exchange, true, (prepared) => reply(exchange, prepared))
 }
 
+/**
+ * The parts of a reply that depend only on its route: the reply text and serialized JSON around it.
+ * Routes are cached per policy and requested model id, so the route object is the key.
+ */
+interface ReplyParts {
+  full: string
+  fullTokens: number
+  plainMiddle?: string
+  streamStartMiddle?: string
+  streamTail?: string
+}
+
+const replyParts = new WeakMap<object, ReplyParts>()
+
+function replyPartsFor(route: Prepared['route'], model: string, policyName: string): ReplyParts {
+  let parts = replyParts.get(route)
+  if (parts === undefined) {
+    const deployment = route.privateModel.deployment ?? route.privateModelId
+    const full = `Served by private model ${route.privateModelId} (${route.privateModel.provider}, ${deployment}) for ${model} routed as ${route.claudeModel} under the policy "${policyName}".`
+    parts = {full, fullTokens: Math.ceil(full.length / 4)}
+    replyParts.set(route, parts)
+  }
+
+  return parts
+}
+
 function reply(exchange: Exchange, {caller, body, bodyBytes, route}: Prepared): Promise<void> | void {
   const model = body.model as string
-  const provider = route.privateModel.provider
-  const deployment = route.privateModel.deployment ?? route.privateModelId
-  const full = `Served by private model ${route.privateModelId} (${provider}, ${deployment}) for ${model} routed as ${route.claudeModel} under the policy "${caller.policy.name}".`
-  const maxTokens = body.max_tokens as number
-  const fullTokens = Math.ceil(full.length / 4)
-  const text = fullTokens > maxTokens ? full.slice(0, maxTokens * 4) : full
-  const stopReason = fullTokens > maxTokens ? 'max_tokens' : 'end_turn'
+  const parts = replyPartsFor(route, model, caller.policy.name)
+  const truncated = parts.fullTokens > (body.max_tokens as number)
+  const text = truncated ? parts.full.slice(0, (body.max_tokens as number) * 4) : parts.full
+  const stopReason = truncated ? 'max_tokens' : 'end_turn'
   const usage = {input_tokens: estimateTokens(bodyBytes), output_tokens: Math.max(1, Math.ceil(text.length / 4))}
   const id = 'msg_' + exchange.requestId.slice(4)
 
@@ -237,28 +262,23 @@ function reply(exchange: Exchange, {caller, body, bodyBytes, route}: Prepared): 
     exchange.state.count('messagesCompleted')
     // The same bytes JSON.stringify would give for {id, type, role, model, content, stop_reason,
     // stop_sequence, usage}; only the id and the usage numbers change between requests.
-    const json = `{"id":"${id}"${messageMiddle(model, text, stopReason)}${usage.input_tokens},"output_tokens":${usage.output_tokens}}}`
-    sendJsonText(exchange.response, 200, json)
+    const middle = truncated ? messageMiddle(model, text, stopReason) : (parts.plainMiddle ??= messageMiddle(model, text, stopReason))
+    sendJsonText(exchange.response, 200, `{"id":"${id}"${middle}${usage.input_tokens},"output_tokens":${usage.output_tokens}}}`)
     return
   }
 
-  return stream(exchange, {id, model, text, stopReason, usage})
+  return stream(exchange, {id, model, text, stopReason, usage}, truncated ? undefined : parts)
 }
 
-/** Serialized middle parts of non-streaming replies, by model, text and stop reason. */
-const messageMiddleCache = new Map<string, string>()
-
+/** A non-streaming reply's JSON from after the id up to the input token count. */
 function messageMiddle(model: string, text: string, stopReason: string): string {
-  const key = model + '\n' + stopReason + '\n' + text
-  let middle = messageMiddleCache.get(key)
-  if (middle === undefined) {
-    const content = JSON.stringify([{type: 'text', text}])
-    middle = `,"type":"message","role":"assistant","model":${JSON.stringify(model)},"content":${content},"stop_reason":${JSON.stringify(stopReason)},"stop_sequence":null,"usage":{"input_tokens":`
-    if (messageMiddleCache.size >= 1000) messageMiddleCache.clear()
-    messageMiddleCache.set(key, middle)
-  }
+  const content = JSON.stringify([{type: 'text', text}])
+  return `,"type":"message","role":"assistant","model":${JSON.stringify(model)},"content":${content},"stop_reason":${JSON.stringify(stopReason)},"stop_sequence":null,"usage":{"input_tokens":`
+}
 
-  return middle
+/** The `message_start` event's JSON from after the id up to the input token count. */
+function streamStartMiddle(model: string): string {
+  return `,"type":"message","role":"assistant","model":${JSON.stringify(model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":`
 }
 
 /** Text deltas of at most this many characters, so clients see several. */
@@ -287,45 +307,33 @@ function contentEvents(text: string): string[] {
   return events
 }
 
-/** The events of a reply, in order; with `firstOnly`, only `message_start`. */
-function streamEvents(reply: StreamReply, firstOnly = false): string[] {
-  const start = sseEvent('message_start', {
-    type: 'message_start',
-    message: {id: reply.id, type: 'message', role: 'assistant', model: reply.model, content: [], stop_reason: null, stop_sequence: null, usage: {input_tokens: reply.usage.input_tokens, output_tokens: 1}},
-  })
-  if (firstOnly) return [start]
+function streamEvents(reply: StreamReply): string[] {
   return [
-    start,
+    sseEvent('message_start', {
+      type: 'message_start',
+      message: {id: reply.id, type: 'message', role: 'assistant', model: reply.model, content: [], stop_reason: null, stop_sequence: null, usage: {input_tokens: reply.usage.input_tokens, output_tokens: 1}},
+    }),
     ...contentEvents(reply.text),
     sseEvent('message_delta', {type: 'message_delta', delta: {stop_reason: reply.stopReason, stop_sequence: null}, usage: {output_tokens: reply.usage.output_tokens}}),
     sseEvent('message_stop', {type: 'message_stop'}),
   ]
 }
 
-/**
- * Everything after `message_start`, joined, by stop reason, output tokens and text: it depends on
- * nothing else, so a stream without delays is one string lookup plus its first event.
- */
-const streamTailCache = new Map<string, string>()
-
+/** Everything after `message_start`, joined. */
 function streamTail(reply: StreamReply): string {
-  const key = reply.stopReason + '\n' + reply.usage.output_tokens + '\n' + reply.text
-  let tail = streamTailCache.get(key)
-  if (tail === undefined) {
-    tail = streamEvents(reply).slice(1).join('')
-    if (streamTailCache.size >= 1000) streamTailCache.clear()
-    streamTailCache.set(key, tail)
-  }
-
-  return tail
+  return streamEvents(reply).slice(1).join('')
 }
 
-function stream(exchange: Exchange, reply: StreamReply): Promise<void> | void {
+/** `parts` is given when the reply is the route's whole text, so its serialized pieces can be kept. */
+function stream(exchange: Exchange, reply: StreamReply, parts: ReplyParts | undefined): Promise<void> | void {
   const {response, state} = exchange
   if (state.options.streamDelayMs > 0) return streamSlowly(exchange, streamEvents(reply))
 
   // The whole stream is known: send it in one write with a length instead of chunked encoding.
-  const text = streamEvents(reply, true)[0] + streamTail(reply)
+  // message_start is the bytes JSON.stringify gives for the event; only its id and input tokens vary.
+  const startMiddle = parts ? (parts.streamStartMiddle ??= streamStartMiddle(reply.model)) : streamStartMiddle(reply.model)
+  const tail = parts ? (parts.streamTail ??= streamTail(reply)) : streamTail(reply)
+  const text = `event: message_start\ndata: {"type":"message_start","message":{"id":"${reply.id}"${startMiddle}${reply.usage.input_tokens},"output_tokens":1}}}\n\n${tail}`
   writeHead(response, 200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'content-length': String(Buffer.byteLength(text))})
   response.end(text)
   state.count('messagesCompleted')

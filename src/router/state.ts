@@ -50,7 +50,7 @@ export class RouterState {
   baseUrl = ''
   // The config does not change while the router runs, so policy and route lookups are kept.
   private readonly policies = new Map<string, PolicySelection>()
-  private readonly routes = new Map<string, RouteResult>()
+  private readonly routes = new WeakMap<NamedPolicy, Map<string, RouteResult>>()
 
   constructor(readonly options: ResolvedRouterOptions) {
     this.quirks = new Set(options.quirks)
@@ -111,12 +111,18 @@ export class RouterState {
 
   /** How a requested model id is routed under a policy (see `routeRequest`). */
   routeFor(policy: NamedPolicy, requestedModel: string): RouteResult {
-    const key = policy.kind + '\n' + policy.name + '\n' + requestedModel
-    let route = this.routes.get(key)
+    // Keyed by the policy object: `policyFor` hands out the same one for the same groups.
+    let byModel = this.routes.get(policy)
+    if (byModel === undefined) {
+      byModel = new Map()
+      this.routes.set(policy, byModel)
+    }
+
+    let route = byModel.get(requestedModel)
     if (route === undefined) {
-      if (this.routes.size >= CACHE_ENTRIES) this.routes.clear()
+      if (byModel.size >= CACHE_ENTRIES) byModel.clear()
       route = routeRequest(this.config, policy, requestedModel)
-      this.routes.set(key, route)
+      byModel.set(requestedModel, route)
     }
 
     return route

@@ -283,15 +283,16 @@ describe('non-streaming reply bytes', () => {
     try {
       // ml@acme.example is in a group with its own policy; dev@acme.example gets the default one.
       const token = other.control.issueTokens('ml@acme.example').accessToken
-      for (const model of ['claude-sonnet-4-6', 'claude-haiku-4-5-20251001', 'opus']) {
-        const response = await fetch(other.url + '/v1/messages', {method: 'POST', headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'}, body: JSON.stringify({model, ...ask})})
+      for (const [model, maxTokens] of [['claude-sonnet-4-6', 256], ['claude-sonnet-4-6', 256], ['claude-haiku-4-5-20251001', 256], ['opus', 256], ['opus', 3]] as const) {
+        const response = await fetch(other.url + '/v1/messages', {method: 'POST', headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'}, body: JSON.stringify({model, ...ask, max_tokens: maxTokens})})
         expect(response.status).toBe(200)
         const raw = await response.text()
         const parsed = JSON.parse(raw)
         expect(raw).toBe(JSON.stringify(parsed))
         expect(Object.keys(parsed)).toEqual(['id', 'type', 'role', 'model', 'content', 'stop_reason', 'stop_sequence', 'usage'])
         expect(parsed.model).toBe(model)
-        expect(parsed.content[0].text).toContain(hostile)
+        if (maxTokens === 3) expect(parsed.stop_reason).toBe('max_tokens')
+        else expect(parsed.content[0].text).toContain(hostile)
         expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(raw)))
       }
     } finally {
@@ -306,17 +307,20 @@ describe('streaming reply bytes', () => {
   it('are the same with and without a delay between events', async () => {
     const slow = await startRouter({config, streamDelayMs: 1})
     try {
-      const bodies: string[] = []
-      for (const server of [router, slow]) {
-        const token = server.control.issueTokens('ml@acme.example').accessToken
-        const response = await fetch(server.url + '/v1/messages', {method: 'POST', headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'}, body: JSON.stringify({model: 'claude-opus-4-6[1m]', stream: true, max_tokens: 20, messages: [{role: 'user', content: 'Hi'}]})})
-        expect(response.status).toBe(200)
-        bodies.push((await response.text()).replace(/"id":"msg_[^"]+"/, '"id":"msg_x"'))
-      }
+      // Twice each: the second request of a route is served from the kept pieces.
+      for (const [maxTokens, stopReason] of [[20, 'max_tokens'], [256, 'end_turn'], [256, 'end_turn'], [20, 'max_tokens']] as const) {
+        const bodies: string[] = []
+        for (const server of [router, slow]) {
+          const token = server.control.issueTokens('ml@acme.example').accessToken
+          const response = await fetch(server.url + '/v1/messages', {method: 'POST', headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'}, body: JSON.stringify({model: 'claude-opus-4-6[1m]', stream: true, max_tokens: maxTokens, messages: [{role: 'user', content: 'Hi'}]})})
+          expect(response.status).toBe(200)
+          bodies.push((await response.text()).replace(/"id":"msg_[^"]+"/, '"id":"msg_x"'))
+        }
 
-      expect(bodies[0]).toBe(bodies[1])
-      expect(bodies[0]).toContain('"stop_reason":"max_tokens"')
-      expect(bodies[0].match(/^event: /gm)?.length).toBeGreaterThan(6)
+        expect(bodies[0]).toBe(bodies[1])
+        expect(bodies[0]).toContain(`"stop_reason":"${stopReason}"`)
+        expect(bodies[0].match(/^event: /gm)?.length).toBeGreaterThan(6)
+      }
     } finally {
       await slow.close()
     }
