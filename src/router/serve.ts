@@ -64,15 +64,21 @@ export async function serveRouter(options: ServeOptions): Promise<void> {
   if (logFd !== undefined) closeSync(logFd)
 }
 
+/** How long a log line may wait for others before it is written, and how many lines force a write. */
+const LOG_FLUSH_MS = 50
+const LOG_FLUSH_LINES = 512
+
 /**
- * Collects log lines and writes them once per event-loop turn: one write per request costs more
- * than serving it. Lines keep their order; `flush` writes what is left before shutdown.
+ * Collects log lines and writes them together, at most `LOG_FLUSH_MS` after the first one: a write
+ * per request (or per event-loop turn) costs more than serving the request. Lines keep their order;
+ * `flush` writes what is left before shutdown. A crash loses at most the last 50 ms of lines.
  */
 function batchedLineWriter(fd: number): ((line: string) => void) & {flush: () => void} {
   let pending: string[] = []
-  let scheduled = false
+  let timer: NodeJS.Timeout | undefined
   const flush = () => {
-    scheduled = false
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
     if (pending.length === 0) return
     const text = pending.join('\n') + '\n'
     pending = []
@@ -84,11 +90,8 @@ function batchedLineWriter(fd: number): ((line: string) => void) & {flush: () =>
   }
 
   const write = (line: string) => {
-    pending.push(line)
-    if (!scheduled) {
-      scheduled = true
-      setImmediate(flush)
-    }
+    if (pending.push(line) >= LOG_FLUSH_LINES) flush()
+    else timer ??= setTimeout(flush, LOG_FLUSH_MS).unref()
   }
 
   return Object.assign(write, {flush})

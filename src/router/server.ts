@@ -139,7 +139,7 @@ function requestPath(raw: string | undefined, routes: Map<string, Route>): strin
  * one promise, and every other step runs in the same turn, which keeps the cost per request low.
  */
 function dispatch(state: RouterState, control: RouterControl, routes: Map<string, Route>, request: IncomingMessage, response: RouterResponse): void {
-  const started = process.hrtime.bigint()
+  const started = performance.now()
   const requestId = newRequestId()
   response.requestId = requestId
   const exchange = new RouterExchange(request, response, requestPath(request.url, routes), requestId, state)
@@ -156,7 +156,7 @@ function dispatch(state: RouterState, control: RouterControl, routes: Map<string
       method: request.method ?? '',
       path: exchange.path,
       status: response.statusCode,
-      durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       subject: log.subject,
       group: log.group,
       policy: log.policy,
