@@ -81,7 +81,7 @@ for round in $(seq "$rounds"); do
   run router-stream "$router_pid" "$router" "$work/stream.lua"
 done >"$work/results"
 
-echo "Runs (name, requests/s, p50, p99, server CPU us per request); each table row is the median of $rounds:" >&2
+echo "Runs (name, requests/s, p50, p99, server CPU us per request). Each table row is the median of $rounds." >&2
 cat "$work/results" >&2
 
 echo "| Request | Server | Requests/s | p50 latency | p99 latency | Server CPU per request | Ratio to bare |"
@@ -90,7 +90,7 @@ for mode in plain stream; do
   label=non-streaming
   [ "$mode" = stream ] && label=streaming
   for server in bare router; do
-    # The run with the median requests/s stands for the server; its latencies and CPU go with it.
+    # The table shows the run with the median requests/s, with that run's latencies and CPU time.
     median="$(awk -v name="$server-$mode" '$1 == name' "$work/results" | sort -k2 -n | awk '{line[NR] = $0} END {print line[int((NR + 1) / 2)]}')"
     echo "$median" >"$work/median-$server-$mode"
   done
