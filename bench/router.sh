@@ -74,7 +74,7 @@ run() {
   ' "$work/$name.wrk"
 }
 
-for round in $(seq "$rounds"); do
+for _ in $(seq "$rounds"); do
   run bare-plain "$bare_plain_pid" "$(cat "$work/bare-plain.url")" "$work/plain.lua"
   run router-plain "$router_pid" "$router" "$work/plain.lua"
   run bare-stream "$bare_stream_pid" "$(cat "$work/bare-stream.url")" "$work/stream.lua"
