@@ -4,7 +4,7 @@ import {type IncomingMessage, ServerResponse} from 'node:http'
 /**
  * The router's response class (passed to `createServer`). It carries the headers every reply
  * needs, so each reply writes all its headers with one `writeHead` call and a flat name/value
- * list: `setHeader` followed by `writeHead` costs about a fifth of a request's time on this path.
+ * list. In a profile of this path, `setHeader` followed by `writeHead` cost noticeably more.
  */
 export class RouterResponse extends ServerResponse {
   /** Sent as `request-id` on every reply. */

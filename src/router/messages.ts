@@ -270,13 +270,13 @@ function reply(exchange: Exchange, {caller, body, bodyBytes, route}: Prepared): 
   return stream(exchange, {id, model, text, stopReason, usage}, truncated ? undefined : parts)
 }
 
-/** A non-streaming reply's JSON from after the id up to the input token count. */
+/** Returns a non-streaming reply's JSON from after the id up to the input token count. */
 function messageMiddle(model: string, text: string, stopReason: string): string {
   const content = JSON.stringify([{type: 'text', text}])
   return `,"type":"message","role":"assistant","model":${JSON.stringify(model)},"content":${content},"stop_reason":${JSON.stringify(stopReason)},"stop_sequence":null,"usage":{"input_tokens":`
 }
 
-/** The `message_start` event's JSON from after the id up to the input token count. */
+/** Returns the `message_start` event's JSON from after the id up to the input token count. */
 function streamStartMiddle(model: string): string {
   return `,"type":"message","role":"assistant","model":${JSON.stringify(model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":`
 }
@@ -319,7 +319,7 @@ function streamEvents(reply: StreamReply): string[] {
   ]
 }
 
-/** Everything after `message_start`, joined. */
+/** Returns every event after `message_start`, joined. */
 function streamTail(reply: StreamReply): string {
   return streamEvents(reply).slice(1).join('')
 }

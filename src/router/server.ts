@@ -92,7 +92,7 @@ function buildRoutes(): Map<string, Route> {
   ])
 }
 
-/** One request: parses the URL only when a handler asks for more than the path. */
+/** One request. The URL is parsed only when a handler needs more than the path. */
 class RouterExchange implements Exchange {
   readonly log: Partial<LogEntry> = {}
   private parsed: URL | undefined
@@ -120,9 +120,9 @@ function parseUrl(raw: string | undefined): URL {
 }
 
 /**
- * The path of a request. A raw path that is already one of the routes is used as it is (the route
- * keys are normalized paths); anything else goes through `URL`, which resolves `..`, percent
- * escapes and backslashes the way clients expect.
+ * Returns the path of a request. A raw path that is already one of the routes is used as it is,
+ * because the route keys are normalized paths. Anything else goes through `URL`, which resolves
+ * `..`, percent escapes and backslashes the way clients expect.
  */
 function requestPath(raw: string | undefined, routes: Map<string, Route>): string {
   if (raw !== undefined) {
@@ -144,7 +144,7 @@ function dispatch(state: RouterState, control: RouterControl, routes: Map<string
   response.requestId = requestId
   const exchange = new RouterExchange(request, response, requestPath(request.url, routes), requestId, state)
 
-  // Log the request when its reply is complete or the connection is gone; a reply still being
+  // Log the request when its reply is complete or the connection is gone. A reply still being
   // written (a slow stream) is logged when its connection closes.
   const record = () => {
     const {log} = exchange
@@ -204,7 +204,7 @@ function dispatch(state: RouterState, control: RouterControl, routes: Map<string
 let isoMs = 0
 let isoText = ''
 
-/** The current time as ISO 8601; made once per millisecond, since formatting costs more than a lookup. */
+/** Returns the current time as ISO 8601, formatted once per millisecond because formatting costs more than a lookup. */
 function isoNow(): string {
   const now = Date.now()
   if (now !== isoMs) {

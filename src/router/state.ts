@@ -96,7 +96,7 @@ export class RouterState {
     return this.config.conformance.users.find((user) => user.subject === subject)?.groups ?? []
   }
 
-  /** The policy for a person's groups (see `selectPolicy`). */
+  /** Returns the policy for a person's groups (see `selectPolicy`), from the cache when it can. */
   policyFor(groups: readonly string[]): PolicySelection {
     const key = groups.join('\n')
     let selection = this.policies.get(key)
@@ -109,7 +109,7 @@ export class RouterState {
     return selection
   }
 
-  /** How a requested model id is routed under a policy (see `routeRequest`). */
+  /** Routes a requested model id under a policy (see `routeRequest`), from the cache when it can. */
   routeFor(policy: NamedPolicy, requestedModel: string): RouteResult {
     // Keyed by the policy object: `policyFor` hands out the same one for the same groups.
     let byModel = this.routes.get(policy)

@@ -275,7 +275,7 @@ describe('request validation', () => {
 describe('non-streaming reply bytes', () => {
   // The reply is assembled from cached pieces; it must be exactly what JSON.stringify gives, also
   // when the policy name (part of the text) needs escaping.
-  it('are the JSON.stringify form of the reply, with hostile policy names escaped', async () => {
+  it('match JSON.stringify with hostile names', async () => {
     const hostile = 'Team "Q" \\ back\nslash \u00fc \u2028 </script>'
     const renamed = structuredClone(config)
     renamed.policy.groupPolicies = Object.fromEntries(Object.entries(config.policy.groupPolicies).map(([name, policy], index) => [`${hostile} ${index} ${name}`, policy]))
@@ -302,9 +302,9 @@ describe('non-streaming reply bytes', () => {
 })
 
 describe('streaming reply bytes', () => {
-  // A stream without delays is sent from a cached tail; it must carry the same events, byte for
+  // A stream without delays is sent from a cached tail. It must carry the same events, byte for
   // byte, as the event-by-event stream a slow router sends.
-  it('are the same with and without a delay between events', async () => {
+  it('match with and without delays', async () => {
     const slow = await startRouter({config, streamDelayMs: 1})
     try {
       // Twice each: the second request of a route is served from the kept pieces.
