@@ -12,17 +12,8 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/ccfleet-bench-posix-merge.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 program="$root/templates/posix/merge-settings.awk"
 
-# A deterministic 100 KB user settings file: permissions, hooks and per-project entries.
-node -e '
-const lines = ["{", "  \"model\": \"opus\",", "  \"permissions\": {", "    \"allow\": ["]
-const allow = []
-for (let i = 0; i < 1350; i++) allow.push(`      "Bash(npm run task-${i}:*)"`)
-lines.push(allow.join(",\n"), "    ],", "    \"deny\": [\"Read(./.env)\"]", "  },", "  \"projects\": {")
-const projects = []
-for (let i = 0; i < 470; i++) projects.push(`    "/home/dev/src/project-${i}": {"allowedTools": ["Read", "Edit"], "history": [{"display": "fix the build ${i}"}]}`)
-lines.push(projects.join(",\n"), "  }", "}", "")
-process.stdout.write(lines.join("\n"))
-' > "$work/changing.json"
+# A deterministic 100 KB user settings file: permissions and per-project entries.
+node "$root/bench/settings-fixture.mjs" > "$work/changing.json"
 
 export LC_ALL=C CCFLEET_MERGE_FILE=settings.json CCFLEET_HELPER=/usr/local/libexec/ccfleet/auth-helper.sh
 export CCFLEET_ENV_COUNT=5

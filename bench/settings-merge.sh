@@ -14,17 +14,8 @@ trap 'rm -rf "$work"' EXIT
 config="$root/examples/surepath.fleet.jsonc"
 helper=/usr/libexec/ccfleet/auth-helper.sh
 
-# A deterministic 100 KB user settings file: permissions, hooks and per-project entries.
-node -e '
-const lines = ["{", "  \"model\": \"opus\",", "  \"permissions\": {", "    \"allow\": ["]
-const allow = []
-for (let i = 0; i < 1350; i++) allow.push(`      "Bash(npm run task-${i}:*)"`)
-lines.push(allow.join(",\n"), "    ],", "    \"deny\": [\"Read(./.env)\"]", "  },", "  \"projects\": {")
-const projects = []
-for (let i = 0; i < 470; i++) projects.push(`    "/home/dev/src/project-${i}": {"allowedTools": ["Read", "Edit"], "history": [{"display": "fix the build ${i}"}]}`)
-lines.push(projects.join(",\n"), "  }", "}", "")
-process.stdout.write(lines.join("\n"))
-' > "$work/base.json"
+# A deterministic 100 KB user settings file: permissions and per-project entries.
+node "$root/bench/settings-fixture.mjs" > "$work/base.json"
 
 merge="node $root/bin/run.js settings merge --config $config --scope user --os linux --helper-path $helper"
 $merge --file "$work/unchanged.json" --no-backup >/dev/null 2>&1 || true

@@ -68,7 +68,7 @@ export function assertHereStringsIntact(name: string, source: string, text: stri
   const expected = source.match(HERE_STRING_CLOSE)?.length ?? 0
   const actual = text.match(HERE_STRING_CLOSE)?.length ?? 0
   if (actual !== expected) {
-    throw new Error(`template ${name}: a rendered value closes a here-string (${actual} closing lines, the template has ${expected}); do not start a line with a value`)
+    throw new Error(`template ${name}: a rendered value closes a here-string (${actual} closing lines, the template has ${expected}). Start no template line with a value.`)
   }
 }
 

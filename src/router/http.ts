@@ -4,7 +4,7 @@ import {type IncomingMessage, ServerResponse} from 'node:http'
 /**
  * The router's response class (passed to `createServer`). It carries the headers every reply
  * needs, so each reply writes all its headers with one `writeHead` call and a flat name/value
- * list. In a profile of this path, `setHeader` followed by `writeHead` cost noticeably more.
+ * list. `setHeader` followed by `writeHead` makes Node merge two sets of headers on every reply.
  */
 export class RouterResponse extends ServerResponse {
   /** Sent as `request-id` on every reply. */
@@ -69,7 +69,7 @@ export function collectBody(request: IncomingMessage, limit: number, done: (erro
 
 const EMPTY = Buffer.alloc(0)
 
-/** `collectBody` as a promise. */
+/** Reads a whole request body like `collectBody`, as a promise. */
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     collectBody(request, limit, (error, body) => (error ? reject(error) : resolve(body)))
@@ -82,8 +82,8 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 }
 
 /**
- * Sends text that is already JSON. Ending with a string (not a Buffer) lets Node put the headers and
- * the body into one write.
+ * Sends text that is already JSON. Ending with a string (not a Buffer) lets Node join the headers
+ * and the body into one chunk.
  */
 export function sendJsonText(response: ServerResponse, status: number, json: string, headers: Record<string, string> = {}): void {
   if (response.headersSent || response.destroyed) return

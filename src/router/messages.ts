@@ -223,7 +223,7 @@ export function messages(exchange: Exchange): Promise<void> | void {
 }
 
 /**
- * The parts of a reply that depend only on its route: the reply text and serialized JSON around it.
+ * Parts of a reply that depend only on its route: the reply text and serialized JSON around it.
  * Routes are cached per policy and requested model id, so the route object is the key.
  */
 interface ReplyParts {
@@ -261,7 +261,7 @@ function reply(exchange: Exchange, {caller, body, bodyBytes, route}: Prepared): 
   if (body.stream !== true) {
     exchange.state.count('messagesCompleted')
     // The same bytes JSON.stringify would give for {id, type, role, model, content, stop_reason,
-    // stop_sequence, usage}; only the id and the usage numbers change between requests.
+    // stop_sequence, usage}. Only the id and the usage numbers change between requests.
     const middle = truncated ? messageMiddle(model, text, stopReason) : (parts.plainMiddle ??= messageMiddle(model, text, stopReason))
     sendJsonText(exchange.response, 200, `{"id":"${id}"${middle}${usage.input_tokens},"output_tokens":${usage.output_tokens}}}`)
     return
@@ -329,8 +329,8 @@ function stream(exchange: Exchange, reply: StreamReply, parts: ReplyParts | unde
   const {response, state} = exchange
   if (state.options.streamDelayMs > 0) return streamSlowly(exchange, streamEvents(reply))
 
-  // The whole stream is known: send it in one write with a length instead of chunked encoding.
-  // message_start is the bytes JSON.stringify gives for the event; only its id and input tokens vary.
+  // The whole stream is known, so it goes out with one end() call and a length instead of chunked
+  // encoding. message_start is the bytes JSON.stringify gives for the event, except its id and input tokens.
   const startMiddle = parts ? (parts.streamStartMiddle ??= streamStartMiddle(reply.model)) : streamStartMiddle(reply.model)
   const tail = parts ? (parts.streamTail ??= streamTail(reply)) : streamTail(reply)
   const text = `event: message_start\ndata: {"type":"message_start","message":{"id":"${reply.id}"${startMiddle}${reply.usage.input_tokens},"output_tokens":1}}}\n\n${tail}`

@@ -34,7 +34,7 @@ export interface InjectedFailure {
 /** Requests kept in memory for the control endpoint's `/requests`. */
 const RECENT_REQUESTS = 1000
 
-/** Entries per lookup cache; a client sending endless distinct model ids only clears it now and then. */
+/** Entries per lookup cache. A client sending endless distinct model ids only makes it start over now and then. */
 const CACHE_ENTRIES = 1000
 
 /** State of a running router, shared by the HTTP handlers and the control API. */
@@ -111,7 +111,7 @@ export class RouterState {
 
   /** Routes a requested model id under a policy (see `routeRequest`), from the cache when it can. */
   routeFor(policy: NamedPolicy, requestedModel: string): RouteResult {
-    // Keyed by the policy object: `policyFor` hands out the same one for the same groups.
+    // Keyed by the policy object, because `policyFor` returns the same one for the same groups.
     let byModel = this.routes.get(policy)
     if (byModel === undefined) {
       byModel = new Map()

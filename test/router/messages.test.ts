@@ -273,7 +273,7 @@ describe('request validation', () => {
 })
 
 describe('non-streaming reply bytes', () => {
-  // The reply is assembled from cached pieces; it must be exactly what JSON.stringify gives, also
+  // The reply is assembled from cached pieces. It must be exactly what JSON.stringify gives, also
   // when the policy name (part of the text) needs escaping.
   it('match JSON.stringify with hostile names', async () => {
     const hostile = 'Team "Q" \\ back\nslash \u00fc \u2028 </script>'
@@ -281,7 +281,7 @@ describe('non-streaming reply bytes', () => {
     renamed.policy.groupPolicies = Object.fromEntries(Object.entries(config.policy.groupPolicies).map(([name, policy], index) => [`${hostile} ${index} ${name}`, policy]))
     const other = await startRouter({config: renamed})
     try {
-      // ml@acme.example is in a group with its own policy; dev@acme.example gets the default one.
+      // ml@acme.example is in a group with its own policy, while dev@acme.example gets the default one.
       const token = other.control.issueTokens('ml@acme.example').accessToken
       for (const [model, maxTokens] of [['claude-sonnet-4-6', 256], ['claude-sonnet-4-6', 256], ['claude-haiku-4-5-20251001', 256], ['opus', 256], ['opus', 3]] as const) {
         const response = await fetch(other.url + '/v1/messages', {method: 'POST', headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'}, body: JSON.stringify({model, ...ask, max_tokens: maxTokens})})
