@@ -148,8 +148,8 @@ function dispatch(state: RouterState, control: RouterControl, routes: Map<string
   // written (a slow stream) is logged when its connection closes.
   const record = () => {
     const {log} = exchange
-    // Every field in a fixed order, so each entry has the same shape (cheaper to build and to
-    // serialize); JSON.stringify leaves out the ones that are undefined.
+    // Every field in a fixed order, so each entry has the same shape, which is cheaper to build and
+    // to serialize. JSON.stringify leaves out the fields that are undefined.
     const entry: LogEntry = {
       time: isoNow(),
       requestId,
