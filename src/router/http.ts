@@ -37,7 +37,8 @@ export class BodyTooLargeError extends Error {
  * above the limit is rejected before any byte is read, so a huge upload costs nothing.
  */
 export function collectBody(request: IncomingMessage, limit: number, done: (error: Error | undefined, body: Buffer) => void): void {
-  const declared = Number(request.headers['content-length'])
+  const header = request.headers['content-length']
+  const declared = header === undefined ? -1 : Number(header)
   if (declared > limit) {
     done(new BodyTooLargeError(limit), EMPTY)
     return
@@ -52,15 +53,24 @@ export function collectBody(request: IncomingMessage, limit: number, done: (erro
     done(error, body)
   }
 
+  const complete = () => settle(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))
   request.on('data', (chunk: Buffer) => {
     if (settled) return
     size += chunk.length
     if (size > limit) settle(new BodyTooLargeError(limit), EMPTY)
-    else chunks.push(chunk)
+    else {
+      chunks.push(chunk)
+      // Node's parser stops at content-length, so the body is whole once that many bytes are in.
+      // Answering now saves waiting for 'end', which comes a tick later.
+      if (size === declared) complete()
+    }
   })
-  request.on('end', () => settle(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)))
-  request.on('error', (error) => settle(error, EMPTY))
-  // 'close' before 'end' means the client went away (or the server timed the request out).
+
+  // An empty body has no 'data' event; a body without content-length ends with 'end'.
+  if (!(declared > 0)) request.on('end', complete)
+
+  // 'close' before the body is whole means the client went away (or the server timed the request
+  // out). No 'error' listener: IncomingMessage reports an abort only to a listener that is there.
   request.on('close', () => {
     // Checked first: building an Error (with its stack) on every request costs more than the request.
     if (!settled) settle(new Error('client aborted the request'), EMPTY)

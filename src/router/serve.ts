@@ -3,6 +3,7 @@ import {closeSync, openSync, writeSync} from 'node:fs'
 import {loadFleetConfig} from '../config/load.js'
 import {CcfleetError} from '../errors.js'
 import {startRouter} from './server.js'
+import {formatLogEntry, type LogEntry} from './state.js'
 import {parseQuirks, type RouterOptions} from './types.js'
 
 export interface ServeOptions extends Omit<RouterOptions, 'config' | 'log' | 'quirks'> {
@@ -34,11 +35,11 @@ export async function serveRouter(options: ServeOptions): Promise<void> {
     }
   }
 
-  const log = batchedLineWriter(logFd ?? 2)
+  const log = batchedLogWriter(logFd ?? 2)
 
   let router
   try {
-    router = await startRouter({...options, config, quirks, log})
+    router = await startRouter({...options, config, quirks, logEntry: log})
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new CcfleetError(`Cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 0}: ${code ?? String(error)}`, {
@@ -64,23 +65,25 @@ export async function serveRouter(options: ServeOptions): Promise<void> {
   if (logFd !== undefined) closeSync(logFd)
 }
 
-/** How long a log line may wait for others before it is written, and how many lines force a write. */
+/** How long a log entry may wait for others before it is written, and how many entries force a write. */
 const LOG_FLUSH_MS = 50
 const LOG_FLUSH_LINES = 512
 
 /**
- * Collects log lines and writes them together, at most `LOG_FLUSH_MS` after the first one: a write
- * per request (or per event-loop turn) costs more than serving the request. Lines keep their order;
- * `flush` writes what is left before shutdown. A crash loses at most the last 50 ms of lines.
+ * Collects log entries (or ready lines) and writes them together, at most `LOG_FLUSH_MS` after
+ * the first one. Entries are serialized in the batch: a line per request, or a write per request,
+ * costs more than serving the request. Lines keep their order; `flush` writes what is left before
+ * shutdown. A crash loses at most the last 50 ms of lines.
  */
-function batchedLineWriter(fd: number): ((line: string) => void) & {flush: () => void} {
-  let pending: string[] = []
+function batchedLogWriter(fd: number): ((item: LogEntry | string) => void) & {flush: () => void} {
+  let pending: (LogEntry | string)[] = []
   let timer: NodeJS.Timeout | undefined
   const flush = () => {
     if (timer !== undefined) clearTimeout(timer)
     timer = undefined
     if (pending.length === 0) return
-    const text = pending.join('\n') + '\n'
+    let text = ''
+    for (const item of pending) text += (typeof item === 'string' ? item : formatLogEntry(item)) + '\n'
     pending = []
     try {
       writeSync(fd, text)
@@ -89,8 +92,8 @@ function batchedLineWriter(fd: number): ((line: string) => void) & {flush: () =>
     }
   }
 
-  const write = (line: string) => {
-    if (pending.push(line) >= LOG_FLUSH_LINES) flush()
+  const write = (item: LogEntry | string) => {
+    if (pending.push(item) >= LOG_FLUSH_LINES) flush()
     else timer ??= setTimeout(flush, LOG_FLUSH_MS).unref()
   }
 

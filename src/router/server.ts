@@ -7,7 +7,7 @@ import {newRequestId, RouterResponse, sendJson} from './http.js'
 import {deviceAuthorization, discovery, OAUTH_PATHS, token} from './oauth/endpoints.js'
 import {countTokens, hello, messages, models} from './messages.js'
 import {verificationPage} from './oauth/page.js'
-import {RouterState, type LogEntry} from './state.js'
+import {RequestLog, RouterState} from './state.js'
 import {resolveRouterOptions, type RouterOptions} from './types.js'
 
 export interface RunningRouter {
@@ -94,7 +94,7 @@ function buildRoutes(): Map<string, Route> {
 
 /** One request. The URL is parsed only when a handler needs more than the path. */
 class RouterExchange implements Exchange {
-  readonly log: Partial<LogEntry> = {}
+  readonly log = new RequestLog()
   private parsed: URL | undefined
 
   constructor(
@@ -147,33 +147,20 @@ function dispatch(state: RouterState, control: RouterControl, routes: Map<string
   // Log the request when its reply is complete or the connection is gone. A reply still being
   // written (a slow stream) is logged when its connection closes.
   const record = () => {
+    // The handlers' log object becomes the entry, so a request makes one object for its log line.
     const {log} = exchange
-    // Every field in a fixed order, so each entry has the same shape, which is cheaper to build and
-    // to serialize. JSON.stringify leaves out the fields that are undefined.
-    const entry: LogEntry = {
-      time: isoNow(),
-      requestId,
-      method: request.method ?? '',
-      path: exchange.path,
-      status: response.statusCode,
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      subject: log.subject,
-      group: log.group,
-      policy: log.policy,
-      requestedModel: log.requestedModel,
-      routedModel: log.routedModel,
-      stream: log.stream,
-      anthropicVersion: log.anthropicVersion,
-      anthropicBeta: log.anthropicBeta,
-      event: log.event,
-      error: log.error,
-    }
+    log.time = isoNow()
+    log.requestId = requestId
+    log.method = request.method ?? ''
+    log.path = exchange.path
+    log.status = response.statusCode
+    log.durationMs = Math.round((performance.now() - started) * 1000) / 1000
     if (!response.writableEnded) {
-      entry.event ??= 'client-disconnected'
-      entry.error ??= 'connection closed before the reply was complete'
+      log.event ??= 'client-disconnected'
+      log.error ??= 'connection closed before the reply was complete'
     }
 
-    state.record(entry)
+    state.record(log)
   }
 
   const finish = () => {

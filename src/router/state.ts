@@ -24,6 +24,59 @@ export interface LogEntry {
   error?: string
 }
 
+/**
+ * A request's log entry while the request runs: handlers fill in their fields, and the router
+ * adds the rest when the reply is done. Every field exists from the start, in the line's order,
+ * so all entries share one shape (cheaper to fill and to serialize than objects that grow field
+ * by field). JSON.stringify leaves out the fields that stay undefined.
+ */
+export class RequestLog implements LogEntry {
+  time = ''
+  requestId = ''
+  method = ''
+  path = ''
+  status = 0
+  durationMs = 0
+  subject: string | undefined = undefined
+  group: string | undefined = undefined
+  policy: string | undefined = undefined
+  requestedModel: string | undefined = undefined
+  routedModel: string | undefined = undefined
+  stream: boolean | undefined = undefined
+  anthropicVersion: string | undefined = undefined
+  anthropicBeta: string | undefined = undefined
+  event: string | undefined = undefined
+  error: string | undefined = undefined
+}
+
+/** Characters that make a string need JSON.stringify's escaping: quotes, backslashes, controls, surrogates. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
+
+function jsonString(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"'
+}
+
+/**
+ * Serializes a log entry to the bytes JSON.stringify gives for it, in about half the time: the
+ * field order is fixed, and most values need no escaping. Optional fields that are undefined are
+ * left out, as JSON.stringify does.
+ */
+export function formatLogEntry(entry: LogEntry): string {
+  let line = '{"time":' + jsonString(entry.time) + ',"requestId":' + jsonString(entry.requestId) + ',"method":' + jsonString(entry.method) + ',"path":' + jsonString(entry.path)
+  line += ',"status":' + JSON.stringify(entry.status) + ',"durationMs":' + JSON.stringify(entry.durationMs)
+  if (entry.subject !== undefined) line += ',"subject":' + jsonString(entry.subject)
+  if (entry.group !== undefined) line += ',"group":' + jsonString(entry.group)
+  if (entry.policy !== undefined) line += ',"policy":' + jsonString(entry.policy)
+  if (entry.requestedModel !== undefined) line += ',"requestedModel":' + jsonString(entry.requestedModel)
+  if (entry.routedModel !== undefined) line += ',"routedModel":' + jsonString(entry.routedModel)
+  if (entry.stream !== undefined) line += ',"stream":' + (entry.stream ? 'true' : 'false')
+  if (entry.anthropicVersion !== undefined) line += ',"anthropicVersion":' + jsonString(entry.anthropicVersion)
+  if (entry.anthropicBeta !== undefined) line += ',"anthropicBeta":' + jsonString(entry.anthropicBeta)
+  if (entry.event !== undefined) line += ',"event":' + jsonString(entry.event)
+  if (entry.error !== undefined) line += ',"error":' + jsonString(entry.error)
+  return line + '}'
+}
+
 /** Failures injected on the Messages API for client retry tests. */
 export interface InjectedFailure {
   status: 429 | 500 | 529
@@ -50,6 +103,7 @@ export class RouterState {
   baseUrl = ''
   // The config does not change while the router runs, so policy and route lookups are kept.
   private readonly policies = new Map<string, PolicySelection>()
+  private readonly policiesByGroups = new WeakMap<readonly string[], PolicySelection>()
   private readonly routes = new WeakMap<NamedPolicy, Map<string, RouteResult>>()
 
   constructor(readonly options: ResolvedRouterOptions) {
@@ -98,6 +152,9 @@ export class RouterState {
 
   /** Returns the policy for a person's groups (see `selectPolicy`), from the cache when it can. */
   policyFor(groups: readonly string[]): PolicySelection {
+    // The same subject brings the same groups array (from the config), so its identity is tried first.
+    const known = this.policiesByGroups.get(groups)
+    if (known !== undefined) return known
     const key = groups.join('\n')
     let selection = this.policies.get(key)
     if (selection === undefined) {
@@ -105,6 +162,8 @@ export class RouterState {
       selection = selectPolicy(this.config, groups)
       this.policies.set(key, selection)
     }
+
+    this.policiesByGroups.set(groups, selection)
 
     return selection
   }
@@ -128,11 +187,14 @@ export class RouterState {
     return route
   }
 
+  /** Keeps a finished request's entry for the control endpoint and hands it to the log. It must not change afterwards. */
   record(entry: LogEntry): void {
     this.recent.push(entry)
     // Trim in batches: dropping one entry per request would shift the whole array each time.
     if (this.recent.length >= 2 * RECENT_REQUESTS) this.recent.splice(0, this.recent.length - RECENT_REQUESTS)
-    this.options.log?.(JSON.stringify(entry))
+    const {log, logEntry} = this.options
+    if (logEntry) logEntry(entry)
+    else log?.(formatLogEntry(entry))
   }
 
   /** Takes one injected failure, if any is queued. */

@@ -1,4 +1,5 @@
 import type {FleetConfig} from '../config/types.js'
+import type {LogEntry} from './state.js'
 
 /**
  * Quirk modes of the identity side. Each one mimics a real identity provider, so that auth helpers
@@ -75,14 +76,19 @@ export interface RouterOptions {
   maxBodyBytes?: number
   /** Pause between streamed events in milliseconds; 0 sends a whole stream at once (default). */
   streamDelayMs?: number
-  /** Where JSON log lines go; nothing is logged when absent. */
+  /** Where JSON log lines go, one call per request as it ends; nothing is logged when absent. */
   log?: (line: string) => void
+  /**
+   * Takes each request's log entry instead of `log`, for a sink that serializes entries later and
+   * in batches (`router serve`). Serializing as a batch costs less than a line per request.
+   */
+  logEntry?: (entry: LogEntry) => void
   /** Clock in milliseconds, replaceable in tests. */
   now?: () => number
 }
 
 /** Options with every default applied. */
-export type ResolvedRouterOptions = Required<Omit<RouterOptions, 'log'>> & {log?: (line: string) => void}
+export type ResolvedRouterOptions = Required<Omit<RouterOptions, 'log' | 'logEntry'>> & Pick<RouterOptions, 'log' | 'logEntry'>
 
 export const ROUTER_DEFAULTS = {
   host: '127.0.0.1',
@@ -111,6 +117,7 @@ export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOpti
     maxBodyBytes: options.maxBodyBytes ?? ROUTER_DEFAULTS.maxBodyBytes,
     streamDelayMs: options.streamDelayMs ?? 0,
     log: options.log,
+    logEntry: options.logEntry,
     now: options.now ?? Date.now,
   }
 }

@@ -11,6 +11,8 @@ export interface AccessRecord {
   subject: string
   expiresAt: number
   revoked: boolean
+  /** The answer for a valid token, kept because a subject's groups do not change while the router runs. */
+  valid?: AccessCheck
 }
 
 export interface RefreshRecord {
@@ -48,12 +50,19 @@ export interface TokenSettings {
   groupsOf: (subject: string) => string[]
 }
 
+/** Characters from the end of a token that key the verified-token cache. */
+const VERIFIED_KEY_CHARS = 24
+
 export class TokenService {
   private readonly key = randomBytes(32)
   private readonly access = new Map<string, AccessRecord>()
   private readonly refresh = new Map<string, RefreshRecord>()
-  /** Tokens whose signature was already checked, mapped to their `jti`; saves an HMAC per request. */
-  private readonly verified = new Map<string, string>()
+  /**
+   * Tokens whose signature was already checked, with their `jti`; saves an HMAC per request. The
+   * key is the token's tail (part of its signature), because a Map hashes its whole key string and
+   * each request brings a new copy of the token; the whole token is then compared.
+   */
+  private readonly verified = new Map<string, {token: string; jti: string}>()
 
   constructor(readonly settings: TokenSettings) {}
 
@@ -88,8 +97,9 @@ export class TokenService {
 
   /** Checks a bearer token presented to the Messages API. */
   verifyAccess(token: string): AccessCheck {
-    const known = this.verified.get(token)
-    if (known !== undefined) return this.checkRecord(known)
+    const key = token.slice(-VERIFIED_KEY_CHARS)
+    const known = this.verified.get(key)
+    if (known !== undefined && known.token === token) return this.checkRecord(known.jti)
 
     const parts = token.split('.')
     if (parts.length !== 3) return {ok: false, reason: 'malformed'}
@@ -106,7 +116,7 @@ export class TokenService {
 
     if (typeof claims.jti !== 'string') return {ok: false, reason: 'malformed'}
     if (this.verified.size >= 10_000) this.verified.clear()
-    this.verified.set(token, claims.jti)
+    this.verified.set(key, {token, jti: claims.jti})
     return this.checkRecord(claims.jti)
   }
 
@@ -115,7 +125,8 @@ export class TokenService {
     if (!record) return {ok: false, reason: 'unknown'}
     if (record.revoked) return {ok: false, reason: 'revoked'}
     if (record.expiresAt <= this.settings.now()) return {ok: false, reason: 'expired'}
-    return {ok: true, subject: record.subject, groups: this.settings.groupsOf(record.subject)}
+    record.valid ??= {ok: true, subject: record.subject, groups: this.settings.groupsOf(record.subject)}
+    return record.valid
   }
 
   /** Revokes every refresh token of a subject (and its access tokens when asked); returns the count. */
