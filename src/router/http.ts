@@ -15,14 +15,17 @@ export class RouterResponse extends ServerResponse {
 
 /** Writes the status line and headers: the request id, a handler's extra headers, then `headers`. */
 export function writeHead(response: ServerResponse, status: number, headers: Record<string, string>): void {
-  const list: string[] = []
-  if (response instanceof RouterResponse) {
-    list.push('request-id', response.requestId)
-    for (const item of response.extraHeaders) list.push(item)
-  }
-
+  const list = headerList(response)
   for (const name in headers) list.push(name, headers[name])
   response.writeHead(status, list)
+}
+
+/** Starts a flat header list with the request id and a handler's extra headers. */
+function headerList(response: ServerResponse): string[] {
+  if (!(response instanceof RouterResponse)) return []
+  const list = ['request-id', response.requestId]
+  for (const item of response.extraHeaders) list.push(item)
+  return list
 }
 
 /** A request body over the size limit. */
@@ -97,7 +100,11 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
  */
 export function sendJsonText(response: ServerResponse, status: number, json: string, headers: Record<string, string> = {}): void {
   if (response.headersSent || response.destroyed) return
-  writeHead(response, status, {'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)), 'cache-control': 'no-store', ...headers})
+  // Built as one flat list, without copying `headers` into a new object: this runs for every reply.
+  const list = headerList(response)
+  list.push('content-type', 'application/json', 'content-length', String(Buffer.byteLength(json)), 'cache-control', 'no-store')
+  for (const name in headers) list.push(name, headers[name])
+  response.writeHead(status, list)
   response.end(json)
 }
 

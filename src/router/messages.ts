@@ -122,17 +122,18 @@ function parseJsonBody(exchange: Exchange, error: Error | undefined, body: Buffe
 
 /** Checks the fields the Messages API requires; returns a message naming the first bad one. */
 function invalidMessagesRequest(body: Record<string, unknown>, needMaxTokens: boolean): string | undefined {
-  const model = invalidField('model', body.model, 'a model id string', (value) => typeof value === 'string' && value.length > 0)
+  const model = invalidField('model', body.model, 'a model id string', isModelId)
   if (model) return model
   if (needMaxTokens) {
-    const maxTokens = invalidField('max_tokens', body.max_tokens, 'a positive integer', (value) => Number.isInteger(value) && (value as number) >= 1)
+    const maxTokens = invalidField('max_tokens', body.max_tokens, 'a positive integer', isPositiveInteger)
     if (maxTokens) return maxTokens
   }
 
-  const messages = invalidField('messages', body.messages, 'a non-empty array', (value) => Array.isArray(value) && value.length > 0)
+  const messages = invalidField('messages', body.messages, 'a non-empty array', isNonEmptyArray)
   if (messages) return messages
-  if (!Array.isArray(body.messages)) return undefined
-  for (const [index, message] of body.messages.entries()) {
+  const list = body.messages as unknown[]
+  for (let index = 0; index < list.length; index++) {
+    const message = list[index]
     if (message === null || typeof message !== 'object') return `messages.${index}: must be an object with role and content.`
     const {role, content} = message as {role?: unknown; content?: unknown}
     if (role !== 'user' && role !== 'assistant') return `messages.${index}.role: must be "user" or "assistant".`
@@ -142,6 +143,10 @@ function invalidMessagesRequest(body: Record<string, unknown>, needMaxTokens: bo
   if (body.stream !== undefined && typeof body.stream !== 'boolean') return 'stream: must be a boolean.'
   return undefined
 }
+
+const isModelId = (value: unknown) => typeof value === 'string' && value.length > 0
+const isPositiveInteger = (value: unknown) => Number.isInteger(value) && (value as number) >= 1
+const isNonEmptyArray = (value: unknown) => Array.isArray(value) && value.length > 0
 
 /** Tells a missing field (absent or null) apart from one of the wrong type or value. */
 function invalidField(name: string, value: unknown, expected: string, isValid: (value: unknown) => boolean): string | undefined {

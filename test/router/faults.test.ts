@@ -93,9 +93,13 @@ describe('faults', () => {
   it('survives a slow body whose client goes away', async () => {
     const socket = connect(Number(new URL(router.url).port), '127.0.0.1')
     await new Promise((resolve) => socket.once('connect', resolve))
+    router.control.clearRequests()
     socket.write(`POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: ${token}\r\ncontent-length: 1000\r\n\r\n{"mod`)
     await new Promise((resolve) => setTimeout(resolve, 100))
     socket.destroy()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    // The abort reaches the router as the request's 'close', and the request is logged.
+    expect(router.control.requests().map((entry) => entry.event)).toEqual(['client-disconnected'])
     await healthy()
   })
 

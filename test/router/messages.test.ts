@@ -1,8 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
+import {connect} from 'node:net'
+
 import {loadFleetConfig} from '../../src/config/load.js'
 import {startRouter, type RunningRouter} from '../../src/router/server.js'
+import {formatLogEntry, RequestLog} from '../../src/router/state.js'
 
 const config = loadFleetConfig('examples/groups.fleet.jsonc')
 const lines: string[] = []
@@ -127,9 +130,17 @@ describe('authentication', () => {
     expect(apiKey.headers.get('request-id')).toMatch(/^req_/)
   })
 
+  it('accepts the bearer scheme in any case and with extra spaces', async () => {
+    for (const authorization of [`bearer ${devToken}`, `BEARER   ${devToken} `, `Bearer\t${devToken}`]) {
+      const response = await send({model: 'claude-sonnet-4-6', ...ask}, {token: '', authorization})
+      expect(response.status, authorization.slice(0, 9)).toBe(200)
+    }
+  })
+
   it('answers 401 for missing, unknown and expired tokens', async () => {
     const short = router.control.issueTokens('dev@acme.example').accessToken
-    const cases = [{}, {token: 'garbage'}, {token: devToken.slice(0, -2) + 'xx'}, {'x-api-key': 'a.b.c'}]
+    // The last case keeps the token's tail (the key of the verified-token cache) and changes its start.
+    const cases = [{}, {token: 'garbage'}, {token: devToken.slice(0, -2) + 'xx'}, {'x-api-key': 'a.b.c'}, {token: 'x' + devToken.slice(1)}]
     for (const headers of cases) {
       const response = await send({model: 'claude-sonnet-4-6', ...ask}, headers as Record<string, string>)
       expect(response.status).toBe(401)
@@ -324,5 +335,75 @@ describe('streaming reply bytes', () => {
     } finally {
       await slow.close()
     }
+  })
+})
+
+/** Sends raw bytes on one connection, each part after a pause, and returns the reply's body. */
+async function rawExchange(parts: string[]): Promise<{status: number; body: string}> {
+  const socket = connect(Number(new URL(router.url).port), '127.0.0.1')
+  await new Promise((resolve) => socket.once('connect', resolve))
+  let reply = ''
+  socket.setEncoding('utf8')
+  socket.on('data', (chunk: string) => (reply += chunk))
+  for (const part of parts) {
+    socket.write(part)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+  }
+
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  socket.destroy()
+  const [head, ...rest] = reply.split('\r\n\r\n')
+  return {status: Number(head.split(' ')[1]), body: rest.join('\r\n\r\n')}
+}
+
+describe('request bodies', () => {
+  const json = JSON.stringify({model: 'claude-sonnet-4-6', max_tokens: 16, messages: [{role: 'user', content: 'split'}]})
+  const head = (extra: string) => `POST /v1/messages HTTP/1.1\r\nhost: router\r\nauthorization: Bearer ${devToken}\r\n${extra}\r\n`
+
+  // The router answers as soon as content-length bytes are in, so a body in several packets must
+  // not be answered from its first part.
+  it('waits for every byte of a body that comes in parts', async () => {
+    const {status, body} = await rawExchange([head(`content-length: ${json.length}\r\n`) + json.slice(0, 10), json.slice(10, 30), json.slice(30)])
+    expect(status).toBe(200)
+    expect(JSON.parse(body).usage.input_tokens).toBe(Math.ceil(json.length / 4))
+  })
+
+  it('reads a chunked body to its end', async () => {
+    const chunk = (text: string) => `${text.length.toString(16)}\r\n${text}\r\n`
+    const {status, body} = await rawExchange([head('transfer-encoding: chunked\r\n') + chunk(json.slice(0, 20)), chunk(json.slice(20)) + '0\r\n\r\n'])
+    expect(status).toBe(200)
+    expect(JSON.parse(body).usage.input_tokens).toBe(Math.ceil(json.length / 4))
+  })
+
+  it('answers 400 to an empty body', async () => {
+    const {status, body} = await rawExchange([head('content-length: 0\r\n')])
+    expect(status).toBe(400)
+    expect(JSON.parse(body).error.message).toContain('not valid JSON')
+  })
+})
+
+describe('log lines', () => {
+  // The router writes log entries with its own serializer; it must give JSON.stringify's bytes.
+  it('match JSON.stringify for any field value', () => {
+    const values = ['plain', 'quote " and \\ backslash', 'line\nbreak\ttab', '\u0000\u001f\u007f', '\u2028\u2029', 'lone \ud800 surrogate', 'pair \ud83d\ude00', '</script>', '']
+    for (const value of values) {
+      const entry = new RequestLog()
+      Object.assign(entry, {time: value, requestId: value, method: value, path: value, status: 404, durationMs: 0.125, subject: value, group: value, policy: value})
+      Object.assign(entry, {requestedModel: value, routedModel: value, stream: false, anthropicVersion: value, anthropicBeta: value, event: value, error: value})
+      expect(formatLogEntry(entry)).toBe(JSON.stringify(entry))
+    }
+
+    const sparse = new RequestLog()
+    Object.assign(sparse, {time: 't', requestId: 'r', method: 'GET', path: '/', status: 200, durationMs: 1, stream: true})
+    expect(formatLogEntry(sparse)).toBe(JSON.stringify(sparse))
+    expect(formatLogEntry(sparse)).not.toContain('subject')
+  })
+
+  it('are the entries the control endpoint keeps', async () => {
+    lines.length = 0
+    await send({model: 'claude-opus-4-6', ...ask}, {token: mlToken, 'anthropic-beta': 'a "quoted" beta'})
+    const entry = router.control.requests().at(-1)!
+    expect(lines.at(-1)).toBe(JSON.stringify(entry))
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({path: '/v1/messages', status: 200, group: 'ml-team', routedModel: 'vertex-sonnet', anthropicBeta: 'a "quoted" beta'})
   })
 })
