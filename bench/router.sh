@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Throughput and latency of `ccfleet router serve` against a bare node:http server that returns the
 # same bytes, with wrk at 64 connections, for a non-streaming and a streaming /v1/messages request.
+# For the non-streaming request a third server runs too: bench/floor-server.mjs, which does only
+# what any router must (token lookup, body parse, reply, log line).
 #
 # wrk runs one thread: on a 2-core machine the load generator then keeps one core and the server
 # under test the other, instead of both servers sharing their core with wrk's second thread. The
@@ -50,7 +52,11 @@ pids+=("$bare_plain_pid")
 node bench/bare-server.mjs "$work/stream.reply" text/event-stream >"$work/bare-stream.url" &
 bare_stream_pid=$!
 pids+=("$bare_stream_pid")
-until [ -s "$work/bare-plain.url" ] && [ -s "$work/bare-stream.url" ]; do sleep 0.1; done
+# The floor server: the least work any router must do for a non-streaming request (see the file).
+node bench/floor-server.mjs "$work/plain.reply" "$work/floor.log" <<<"$token" >"$work/floor-plain.url" &
+floor_plain_pid=$!
+pids+=("$floor_plain_pid")
+until [ -s "$work/bare-plain.url" ] && [ -s "$work/bare-stream.url" ] && [ -s "$work/floor-plain.url" ]; do sleep 0.1; done
 
 ticks="$(getconf CLK_TCK)"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -77,6 +83,7 @@ run() {
 for _ in $(seq "$rounds"); do
   run bare-plain "$bare_plain_pid" "$(cat "$work/bare-plain.url")" "$work/plain.lua"
   run router-plain "$router_pid" "$router" "$work/plain.lua"
+  run floor-plain "$floor_plain_pid" "$(cat "$work/floor-plain.url")" "$work/plain.lua"
   run bare-stream "$bare_stream_pid" "$(cat "$work/bare-stream.url")" "$work/stream.lua"
   run router-stream "$router_pid" "$router" "$work/stream.lua"
 done >"$work/results"
@@ -89,13 +96,18 @@ echo "|---|---|---|---|---|---|---|"
 for mode in plain stream; do
   label=non-streaming
   [ "$mode" = stream ] && label=streaming
-  for server in bare router; do
+  servers="bare router"
+  [ "$mode" = plain ] && servers="bare router floor"
+  for server in $servers; do
     # The table shows the run with the median requests/s, with that run's latencies and CPU time.
     median="$(awk -v name="$server-$mode" '$1 == name' "$work/results" | sort -k2 -n | awk '{line[NR] = $0} END {print line[int((NR + 1) / 2)]}')"
     echo "$median" >"$work/median-$server-$mode"
   done
+  floor_file=()
+  [ "$mode" = plain ] && floor_file=("$work/median-floor-$mode")
   awk -v label="$label" '
     FNR == 1 && NR == 1 {bare = $2; printf "| %s | bare node:http | %.0f | %s | %s | %d us | 1.00 |\n", label, $2, $3, $4, $5}
     FNR == 1 && NR == 2 {printf "| %s | router serve | %.0f | %s | %s | %d us | %.2f |\n", label, $2, $3, $4, $5, $2 / bare}
-  ' "$work/median-bare-$mode" "$work/median-router-$mode"
+    FNR == 1 && NR == 3 {printf "| %s | floor server | %.0f | %s | %s | %d us | %.2f |\n", label, $2, $3, $4, $5, $2 / bare}
+  ' "$work/median-bare-$mode" "$work/median-router-$mode" "${floor_file[@]}"
 done
