@@ -1,4 +1,4 @@
-// The least work a router must do per non-streaming request, written as plainly as node:http
+// The minimum work a router must do per non-streaming request, written as plainly as node:http
 // allows: look up the bearer token in a Map, read and JSON-parse the body, pick the routed model,
 // send the reply, and write one JSON log line (in batches, to a file). No validation, no policy,
 // no error paths. bench/router.sh runs it beside the bare server and the router, to show how much

@@ -52,7 +52,7 @@ pids+=("$bare_plain_pid")
 node bench/bare-server.mjs "$work/stream.reply" text/event-stream >"$work/bare-stream.url" &
 bare_stream_pid=$!
 pids+=("$bare_stream_pid")
-# The floor server: the least work any router must do for a non-streaming request (see the file).
+# The floor server: the minimum work any router must do for a non-streaming request (see the file).
 node bench/floor-server.mjs "$work/plain.reply" "$work/floor.log" <<<"$token" >"$work/floor-plain.url" &
 floor_plain_pid=$!
 pids+=("$floor_plain_pid")

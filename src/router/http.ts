@@ -64,7 +64,7 @@ export function collectBody(request: IncomingMessage, limit: number, done: (erro
     else {
       chunks.push(chunk)
       // Node's parser stops at content-length, so the body is whole once that many bytes are in.
-      // Answering now saves waiting for 'end', which comes a tick later.
+      // Replying now saves waiting for 'end', which comes a tick later.
       if (size === declared) complete()
     }
   })

@@ -45,8 +45,13 @@ const BEARER = /^bearer\s+(.*)$/is
 function authenticate(exchange: Exchange): Caller | undefined {
   const {request, state} = exchange
   const authorization = request.headers.authorization
-  // The usual spelling is checked without the regular expression, which costs more than the test.
-  const bearer = typeof authorization === 'string' ? (authorization.startsWith('Bearer ') ? authorization.slice(7) : BEARER.exec(authorization)?.[1])?.trim() : undefined
+  let bearer: string | undefined
+  if (typeof authorization === 'string') {
+    // The usual spelling is checked without the regular expression, which costs more than the test.
+    const credentials = authorization.startsWith('Bearer ') ? authorization.slice(7) : BEARER.exec(authorization)?.[1]
+    bearer = credentials?.trim()
+  }
+
   const apiKey = typeof request.headers['x-api-key'] === 'string' ? request.headers['x-api-key'].trim() : undefined
   const token = bearer || apiKey
   if (!token) {

@@ -76,7 +76,7 @@ export interface RouterOptions {
   maxBodyBytes?: number
   /** Pause between streamed events in milliseconds; 0 sends a whole stream at once (default). */
   streamDelayMs?: number
-  /** Where JSON log lines go, one call per request as it ends; nothing is logged when absent. */
+  /** Receives each JSON log line, one call per request as it ends; nothing is logged when absent. */
   log?: (line: string) => void
   /**
    * Takes each request's log entry instead of `log`, for a sink that serializes entries later and

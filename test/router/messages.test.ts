@@ -360,8 +360,8 @@ describe('request bodies', () => {
   const json = JSON.stringify({model: 'claude-sonnet-4-6', max_tokens: 16, messages: [{role: 'user', content: 'split'}]})
   const head = (extra: string) => `POST /v1/messages HTTP/1.1\r\nhost: router\r\nauthorization: Bearer ${devToken}\r\n${extra}\r\n`
 
-  // The router answers as soon as content-length bytes are in, so a body in several packets must
-  // not be answered from its first part.
+  // The router replies as soon as content-length bytes are in, so a body in several packets must
+  // not get a reply from its first part.
   it('waits for every byte of a body that comes in parts', async () => {
     const {status, body} = await rawExchange([head(`content-length: ${json.length}\r\n`) + json.slice(0, 10), json.slice(10, 30), json.slice(30)])
     expect(status).toBe(200)

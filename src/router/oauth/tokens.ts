@@ -11,7 +11,7 @@ export interface AccessRecord {
   subject: string
   expiresAt: number
   revoked: boolean
-  /** The answer for a valid token, kept because a subject's groups do not change while the router runs. */
+  /** The result of checking a valid token, kept because a subject's groups do not change while the router runs. */
   valid?: AccessCheck
 }
 
@@ -58,9 +58,9 @@ export class TokenService {
   private readonly access = new Map<string, AccessRecord>()
   private readonly refresh = new Map<string, RefreshRecord>()
   /**
-   * Tokens whose signature was already checked, with their `jti`; saves an HMAC per request. The
-   * key is the token's tail (part of its signature), because a Map hashes its whole key string and
-   * each request brings a new copy of the token; the whole token is then compared.
+   * Tokens whose signature was already checked, with their `jti`; saves an HMAC per request. A Map
+   * hashes its whole key string, and each request brings a new copy of the token. So the key is the
+   * token's tail (part of its signature), and the whole token is compared after the lookup.
    */
   private readonly verified = new Map<string, {token: string; jti: string}>()
 
