@@ -96,13 +96,13 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 
 /**
  * Sends text that is already JSON. Ending with a string (not a Buffer) lets Node join the headers
- * and the body into one chunk.
+ * and the body into one chunk. `bytes` is the text's UTF-8 length, for a caller that knows it.
  */
-export function sendJsonText(response: ServerResponse, status: number, json: string, headers: Record<string, string> = {}): void {
+export function sendJsonText(response: ServerResponse, status: number, json: string, headers: Record<string, string> = {}, bytes = Buffer.byteLength(json)): void {
   if (response.headersSent || response.destroyed) return
   // Built as one flat list, without copying `headers` into a new object: this runs for every reply.
   const list = headerList(response)
-  list.push('content-type', 'application/json', 'content-length', String(Buffer.byteLength(json)), 'cache-control', 'no-store')
+  list.push('content-type', 'application/json', 'content-length', String(bytes), 'cache-control', 'no-store')
   for (const name in headers) list.push(name, headers[name])
   response.writeHead(status, list)
   response.end(json)

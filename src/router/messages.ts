@@ -241,8 +241,11 @@ interface ReplyParts {
   full: string
   fullTokens: number
   plainMiddle?: string
+  /** UTF-8 length of `plainMiddle`; the rest of a reply is ASCII, so its length needs no scan. */
+  plainMiddleBytes?: number
   streamStartMiddle?: string
   streamTail?: string
+  streamTailBytes?: number
 }
 
 const replyParts = new WeakMap<object, ReplyParts>()
@@ -273,8 +276,18 @@ function reply(exchange: Exchange, {caller, body, bodyBytes, route}: Prepared): 
     exchange.state.count('messagesCompleted')
     // The same bytes JSON.stringify would give for {id, type, role, model, content, stop_reason,
     // stop_sequence, usage}. Only the id and the usage numbers change between requests.
-    const middle = truncated ? messageMiddle(model, text, stopReason) : (parts.plainMiddle ??= messageMiddle(model, text, stopReason))
-    sendJsonText(exchange.response, 200, `{"id":"${id}"${middle}${usage.input_tokens},"output_tokens":${usage.output_tokens}}}`)
+    let middle: string
+    let middleBytes: number
+    if (truncated) {
+      middle = messageMiddle(model, text, stopReason)
+      middleBytes = Buffer.byteLength(middle)
+    } else {
+      middle = parts.plainMiddle ??= messageMiddle(model, text, stopReason)
+      middleBytes = parts.plainMiddleBytes ??= Buffer.byteLength(middle)
+    }
+
+    const json = `{"id":"${id}"${middle}${usage.input_tokens},"output_tokens":${usage.output_tokens}}}`
+    sendJsonText(exchange.response, 200, json, {}, json.length - middle.length + middleBytes)
     return
   }
 
@@ -344,8 +357,10 @@ function stream(exchange: Exchange, reply: StreamReply, parts: ReplyParts | unde
   // encoding. message_start is the bytes JSON.stringify gives for the event, except its id and input tokens.
   const startMiddle = parts ? (parts.streamStartMiddle ??= streamStartMiddle(reply.model)) : streamStartMiddle(reply.model)
   const tail = parts ? (parts.streamTail ??= streamTail(reply)) : streamTail(reply)
-  const text = `event: message_start\ndata: {"type":"message_start","message":{"id":"${reply.id}"${startMiddle}${reply.usage.input_tokens},"output_tokens":1}}}\n\n${tail}`
-  writeHead(response, 200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'content-length': String(Buffer.byteLength(text))})
+  const tailBytes = parts ? (parts.streamTailBytes ??= Buffer.byteLength(tail)) : Buffer.byteLength(tail)
+  const head = `event: message_start\ndata: {"type":"message_start","message":{"id":"${reply.id}"${startMiddle}${reply.usage.input_tokens},"output_tokens":1}}}\n\n`
+  const text = head + tail
+  writeHead(response, 200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'content-length': String(Buffer.byteLength(head) + tailBytes)})
   response.end(text)
   state.count('messagesCompleted')
 }
