@@ -306,7 +306,7 @@ describe('non-streaming reply bytes', () => {
         else expect(parsed.content[0].text).toContain(hostile)
         expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(raw)))
 
-        // The stream's length is counted from its cached tail; the tail holds the non-ASCII name.
+        // The stream's length is counted from its cached tail, which contains the non-ASCII name.
         const streamed = await fetch(other.url + '/v1/messages', {method: 'POST', headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'}, body: JSON.stringify({model, ...ask, max_tokens: maxTokens, stream: true})})
         const events = await streamed.text()
         expect(streamed.headers.get('content-length')).toBe(String(Buffer.byteLength(events)))
