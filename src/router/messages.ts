@@ -127,7 +127,7 @@ function parseJsonBody(exchange: Exchange, error: Error | undefined, body: Buffe
 
 /** Checks the fields the Messages API requires; returns a message naming the first bad one. */
 function invalidMessagesRequest(body: Record<string, unknown>, needMaxTokens: boolean): string | undefined {
-  const model = invalidField('model', body.model, 'a model id string', isModelId)
+  const model = invalidField('model', body.model, `a model id string of at most ${MAX_MODEL_ID_CHARS} characters`, isModelId)
   if (model) return model
   if (needMaxTokens) {
     const maxTokens = invalidField('max_tokens', body.max_tokens, 'a positive integer', isPositiveInteger)
@@ -149,7 +149,24 @@ function invalidMessagesRequest(body: Record<string, unknown>, needMaxTokens: bo
   return undefined
 }
 
-const isModelId = (value: unknown) => typeof value === 'string' && value.length > 0
+/**
+ * Longest model id accepted. Real ids (dated names, Bedrock inference profile ARNs) are far
+ * shorter. Each distinct id is kept in the route and reply caches, so without a limit a client
+ * could fill the memory with a few requests carrying megabyte-long ids.
+ */
+export const MAX_MODEL_ID_CHARS = 256
+
+/** Characters of the requested model id that go into the log. */
+const LOGGED_MODEL_CHARS = 200
+
+/** Cuts text to at most `max` UTF-16 units without splitting a surrogate pair (a half pair is not valid Unicode). */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text
+  const last = text.charCodeAt(max - 1)
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max)
+}
+
+const isModelId = (value: unknown) => typeof value === 'string' && value.length > 0 && value.length <= MAX_MODEL_ID_CHARS
 const isPositiveInteger = (value: unknown) => Number.isInteger(value) && (value as number) >= 1
 const isNonEmptyArray = (value: unknown) => Array.isArray(value) && value.length > 0
 
@@ -162,7 +179,7 @@ function invalidField(name: string, value: unknown, expected: string, isValid: (
 
 function describeJsonValue(value: unknown): string {
   if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array'
-  if (typeof value === 'string') return value.length === 0 ? 'an empty string' : 'a string'
+  if (typeof value === 'string') return value.length === 0 ? 'an empty string' : value.length > 64 ? `a string of ${value.length} characters` : 'a string'
   if (typeof value === 'number') return Number.isInteger(value) ? `the number ${value}` : `the number ${value} (not an integer)`
   if (typeof value === 'boolean') return `the boolean ${value}`
   return 'an object'
@@ -205,7 +222,7 @@ function prepare(exchange: Exchange, needMaxTokens: boolean, serve: (prepared: P
 
 /** Checks the fields and routes the request. On failure it sends the error reply itself and returns undefined. */
 function check(exchange: Exchange, caller: Caller, body: Record<string, unknown>, bodyBytes: number, needMaxTokens: boolean): Prepared | undefined {
-  if (typeof body.model === 'string') exchange.log.requestedModel = body.model.slice(0, 200)
+  if (typeof body.model === 'string') exchange.log.requestedModel = clip(body.model, LOGGED_MODEL_CHARS)
   const invalid = invalidMessagesRequest(body, needMaxTokens)
   if (invalid) {
     apiError(exchange, 400, invalid)
@@ -412,7 +429,15 @@ export function models(exchange: Exchange): void {
   const data = available.map((model) => ({type: 'model', id: model.id, display_name: model.displayName, created_at: model.createdAt}))
   const wanted = exchange.path.slice('/v1/models/'.length)
   if (exchange.path.startsWith('/v1/models/')) {
-    const parsed = parseModelId(decodeURIComponent(wanted))
+    let decoded: string
+    try {
+      decoded = decodeURIComponent(wanted)
+    } catch {
+      apiError(exchange, 404, `model: ${wanted} is not a valid percent-encoded model id.`)
+      return
+    }
+
+    const parsed = parseModelId(decoded)
     const model = data.find((entry) => entry.id === parsed?.routed)
     if (!model) {
       apiError(exchange, 404, `model: ${wanted} is not routed for you; the routed models are ${data.map((entry) => entry.id).join(', ') || '(none)'}.`)

@@ -15,7 +15,7 @@ export interface RunningRouter {
   url: string
   port: number
   control: RouterControl
-  /** Stops listening and closes every connection, open streams included. */
+  /** Stops listening, closes every connection (open streams included), and resolves once every request has been logged. */
   close(): Promise<void>
 }
 
@@ -34,10 +34,13 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     dispatch(state, control, routes, request, response as RouterResponse)
   })
 
-  // Garbage that is not HTTP ends here: answer 400 when the socket can still take it, then drop it.
+  // Bytes that are not HTTP, oversized headers and slow headers end here. The status line is
+  // written only when no reply on this connection has started: a pipelined request after a reply
+  // that is still streaming must not put a status line inside that reply's body.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     state.count('clientErrors')
-    if (socket.writable && error.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+    const replying = (socket as {_httpMessage?: ServerResponse})._httpMessage
+    if (socket.writable && error.code !== 'ECONNRESET' && !replying?.headersSent) socket.end(`HTTP/1.1 ${clientErrorStatus(error.code)}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
     else socket.destroy()
   })
 
@@ -60,12 +63,20 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     close() {
       closing ??= new Promise<void>((resolve) => {
         clearInterval(purgeTimer)
-        server.close(() => resolve())
+        // Waits at most a second for requests whose log entries are still to be written.
+        server.close(() => void state.whenIdle(1000).then(resolve))
         server.closeAllConnections()
       })
       return closing
     },
   }
+}
+
+/** The status line for a request Node's parser rejected, with the codes Node's default handler uses. */
+function clientErrorStatus(code: string | undefined): string {
+  if (code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large'
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout'
+  return '400 Bad Request'
 }
 
 function listen(server: Server<typeof IncomingMessage, typeof RouterResponse>, port: number, host: string): Promise<void> {
@@ -140,6 +151,7 @@ function requestPath(raw: string | undefined, routes: Map<string, Route>): strin
  */
 function dispatch(state: RouterState, control: RouterControl, routes: Map<string, Route>, request: IncomingMessage, response: RouterResponse): void {
   const started = performance.now()
+  state.requestStarted()
   const requestId = newRequestId()
   response.requestId = requestId
   const exchange = new RouterExchange(request, response, requestPath(request.url, routes), requestId, state)
@@ -153,7 +165,9 @@ function dispatch(state: RouterState, control: RouterControl, routes: Map<string
     log.requestId = requestId
     log.method = request.method ?? ''
     log.path = exchange.path
-    log.status = response.statusCode
+    // 499 (nginx's code for a request whose client closed the connection) when no status was sent:
+    // statusCode would still hold its default of 200.
+    log.status = response.headersSent ? response.statusCode : CLIENT_CLOSED_REQUEST
     log.durationMs = Math.round((performance.now() - started) * 1000) / 1000
     if (!response.writableEnded) {
       log.event ??= 'client-disconnected'
@@ -187,6 +201,8 @@ function dispatch(state: RouterState, control: RouterControl, routes: Map<string
   if (pending) pending.then(finish, fail)
   else finish()
 }
+
+const CLIENT_CLOSED_REQUEST = 499
 
 let isoMs = 0
 let isoText = ''

@@ -103,6 +103,9 @@ export class RouterState {
   baseUrl = ''
   // The config does not change while the router runs, so policy and route lookups are kept.
   private readonly policies = new Map<string, PolicySelection>()
+  /** Requests started and not yet recorded. */
+  private inFlight = 0
+  private readonly idleWaiters: (() => void)[] = []
   private readonly policiesByGroups = new WeakMap<readonly string[], PolicySelection>()
   private readonly routes = new WeakMap<NamedPolicy, Map<string, RouteResult>>()
 
@@ -187,8 +190,32 @@ export class RouterState {
     return route
   }
 
-  /** Keeps a finished request's entry for the control endpoint and hands it to the log. It must not change afterwards. */
+  /** Counts a request that has started; `record` ends it. */
+  requestStarted(): void {
+    this.inFlight++
+  }
+
+  /**
+   * Resolves once every started request has been recorded, or after `maxMs`. Closing the server
+   * resolves when the connections are gone, which can be before their requests' 'close' handlers
+   * have written the log entries.
+   */
+  whenIdle(maxMs: number): Promise<void> {
+    if (this.inFlight <= 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, maxMs)
+      this.idleWaiters.push(done)
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  }
+
+  /** Keeps a finished request's entry for the control endpoint and hands it to the log, and ends the request. The entry must not change afterwards. */
   record(entry: LogEntry): void {
+    this.inFlight--
+    if (this.inFlight <= 0 && this.idleWaiters.length > 0) for (const done of this.idleWaiters.splice(0)) done()
     this.recent.push(entry)
     // Trim in batches: dropping one entry per request would shift the whole array each time.
     if (this.recent.length >= 2 * RECENT_REQUESTS) this.recent.splice(0, this.recent.length - RECENT_REQUESTS)

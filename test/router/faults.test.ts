@@ -99,7 +99,57 @@ describe('faults', () => {
     socket.destroy()
     await new Promise((resolve) => setTimeout(resolve, 100))
     // The abort reaches the router as the request's 'close', and the request is logged.
-    expect(router.control.requests().map((entry) => entry.event)).toEqual(['client-disconnected'])
+    // Nothing was sent, so the entry has 499 (client closed the request), not the default 200.
+    expect(router.control.requests().map((entry) => [entry.event, entry.status])).toEqual([['client-disconnected', 499]])
+    await healthy()
+  })
+
+  it('logs requests still open when the router closes', async () => {
+    const lines: string[] = []
+    const closing = await startRouter({config, log: (line) => lines.push(line)})
+    const closingToken = closing.control.issueTokens().accessToken
+    const socket = connect(Number(new URL(closing.url).port), '127.0.0.1')
+    socket.on('error', () => undefined)
+    await new Promise((resolve) => socket.once('connect', resolve))
+    socket.write(`POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: ${closingToken}\r\ncontent-length: 1000\r\n\r\n{"mod`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await closing.close()
+    expect(lines.map((line) => JSON.parse(line).event)).toEqual(['client-disconnected'])
+  })
+
+  it('writes no status line inside a reply that is still streaming', async () => {
+    const slow = await startRouter({config, streamDelayMs: 50})
+    try {
+      const slowToken = slow.control.issueTokens().accessToken
+      const socket = connect(Number(new URL(slow.url).port), '127.0.0.1')
+      await new Promise((resolve) => socket.once('connect', resolve))
+      let reply = ''
+      socket.setEncoding('utf8')
+      socket.on('data', (chunk: string) => (reply += chunk))
+      const closed = new Promise((resolve) => socket.once('close', resolve))
+      // A streaming request and, in the same write, bytes that are not HTTP.
+      socket.write(`POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: ${slowToken}\r\ncontent-length: ${body.length}\r\n\r\n${body}XX\r\n\r\n`)
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 3000))])
+      socket.destroy()
+      expect(reply.startsWith('HTTP/1.1 200')).toBe(true)
+      expect(reply).not.toContain('400 Bad Request')
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it('answers 431 to oversized headers', async () => {
+    const socket = connect(Number(new URL(router.url).port), '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    let reply = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => (reply += chunk))
+    socket.on('error', () => undefined)
+    const closed = new Promise((resolve) => socket.once('close', resolve))
+    socket.write(`POST /v1/messages HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${'a'.repeat(100 * 1024)}\r\n\r\n`)
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 3000))])
+    socket.destroy()
+    expect(reply.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large')
     await healthy()
   })
 

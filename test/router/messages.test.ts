@@ -229,11 +229,37 @@ describe('request validation', () => {
     }
   })
 
+  // Each distinct model id stays in the route and reply caches, so a limit keeps a client from
+  // filling the memory with a few megabyte-long ids.
+  it('rejects a model id over 256 characters and logs its start without splitting a character', async () => {
+    const accepted = await send({model: 'claude-sonnet-4-6[' + 'x'.repeat(256 - 19) + ']', ...ask})
+    expect(accepted.status).toBe(200)
+
+    // An emoji (two UTF-16 units) sits across the 200-unit cut of the logged id.
+    const long = 'claude-sonnet-4-6' + 'x'.repeat(182) + '\u{1F600}' + 'y'.repeat(4000)
+    const before = lines.length
+    const rejected = await send({model: long, ...ask})
+    expect(rejected.status).toBe(400)
+    expect((await rejected.json()).error.message).toBe('model: must be a model id string of at most 256 characters, got a string of 4201 characters.')
+    const entry = router.control.requests().at(-1)!
+    expect(entry.requestedModel).toBe(long.slice(0, 199))
+    expect(lines.slice(before).join('\n')).toContain('"requestedModel":"claude-sonnet-4-6xxx')
+    expect(lines.slice(before).join('\n')).not.toMatch(/\\ud83d"/)
+  })
+
+  it('answers 404 to a model path with a broken percent escape', async () => {
+    for (const path of ['%ZZ', '%', '%E0%A4%A']) {
+      const response = await fetch(`${router.url}/v1/models/${path}`, {headers: {'x-api-key': devToken}})
+      expect(response.status, path).toBe(404)
+      expect((await response.json()).error.type).toBe('not_found_error')
+    }
+  })
+
   it('names wrong field types apart from missing fields', async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{model: 123, max_tokens: 5, messages: ask.messages}, 'model: must be a model id string, got the number 123.'],
-      [{model: '', max_tokens: 5, messages: ask.messages}, 'model: must be a model id string, got an empty string.'],
-      [{max_tokens: 5, messages: ask.messages}, 'model: Field required (a model id string).'],
+      [{model: 123, max_tokens: 5, messages: ask.messages}, 'model: must be a model id string of at most 256 characters, got the number 123.'],
+      [{model: '', max_tokens: 5, messages: ask.messages}, 'model: must be a model id string of at most 256 characters, got an empty string.'],
+      [{max_tokens: 5, messages: ask.messages}, 'model: Field required (a model id string of at most 256 characters).'],
       [{model: 'claude-sonnet-4-6', max_tokens: '5', messages: ask.messages}, 'max_tokens: must be a positive integer, got a string.'],
       [{model: 'claude-sonnet-4-6', max_tokens: 0, messages: ask.messages}, 'max_tokens: must be a positive integer, got the number 0.'],
       [{model: 'claude-sonnet-4-6', max_tokens: 2.5, messages: ask.messages}, 'max_tokens: must be a positive integer, got the number 2.5 (not an integer).'],
