@@ -150,7 +150,7 @@ function invalidMessagesRequest(body: Record<string, unknown>, needMaxTokens: bo
 }
 
 /**
- * Longest model id accepted. Real ids (dated names, Bedrock inference profile ARNs) are far
+ * Maximum length of an accepted model id. Real ids (dated names, Bedrock inference profile ARNs) are far
  * shorter. Each distinct id is kept in the route and reply caches, so without a limit a client
  * could fill the memory with a few requests carrying megabyte-long ids.
  */
@@ -179,7 +179,11 @@ function invalidField(name: string, value: unknown, expected: string, isValid: (
 
 function describeJsonValue(value: unknown): string {
   if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array'
-  if (typeof value === 'string') return value.length === 0 ? 'an empty string' : value.length > 64 ? `a string of ${value.length} characters` : 'a string'
+  if (typeof value === 'string') {
+    if (value.length === 0) return 'an empty string'
+    return value.length > 64 ? `a string of ${value.length} characters` : 'a string'
+  }
+
   if (typeof value === 'number') return Number.isInteger(value) ? `the number ${value}` : `the number ${value} (not an integer)`
   if (typeof value === 'boolean') return `the boolean ${value}`
   return 'an object'
