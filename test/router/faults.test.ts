@@ -104,7 +104,7 @@ describe('faults', () => {
     await healthy()
   })
 
-  it('logs requests still open when the router closes', async () => {
+  it('logs requests open at close', async () => {
     const lines: string[] = []
     const closing = await startRouter({config, log: (line) => lines.push(line)})
     const closingToken = closing.control.issueTokens().accessToken
@@ -117,7 +117,7 @@ describe('faults', () => {
     expect(lines.map((line) => JSON.parse(line).event)).toEqual(['client-disconnected'])
   })
 
-  it('writes no status line inside a reply that is still streaming', async () => {
+  it('keeps status lines out of a stream', async () => {
     const slow = await startRouter({config, streamDelayMs: 50})
     try {
       const slowToken = slow.control.issueTokens().accessToken
@@ -138,7 +138,7 @@ describe('faults', () => {
     }
   })
 
-  it('answers 431 to oversized headers', async () => {
+  it('returns 431 for oversized headers', async () => {
     const socket = connect(Number(new URL(router.url).port), '127.0.0.1')
     await new Promise((resolve) => socket.once('connect', resolve))
     let reply = ''

@@ -130,7 +130,7 @@ describe('authentication', () => {
     expect(apiKey.headers.get('request-id')).toMatch(/^req_/)
   })
 
-  it('accepts the bearer scheme in any case and with extra spaces', async () => {
+  it('accepts any spelling of Bearer', async () => {
     for (const authorization of [`bearer ${devToken}`, `BEARER   ${devToken} `, `Bearer\t${devToken}`]) {
       const response = await send({model: 'claude-sonnet-4-6', ...ask}, {token: '', authorization})
       expect(response.status, authorization.slice(0, 9)).toBe(200)
@@ -247,7 +247,7 @@ describe('request validation', () => {
     expect(lines.slice(before).join('\n')).not.toMatch(/\\ud83d"/)
   })
 
-  it('answers 404 to a model path with a broken percent escape', async () => {
+  it('returns 404 for broken percent escapes', async () => {
     for (const path of ['%ZZ', '%', '%E0%A4%A']) {
       const response = await fetch(`${router.url}/v1/models/${path}`, {headers: {'x-api-key': devToken}})
       expect(response.status, path).toBe(404)
@@ -394,7 +394,7 @@ describe('request bodies', () => {
 
   // The router replies as soon as content-length bytes are in, so a body in several packets must
   // not get a reply from its first part.
-  it('waits for every byte of a body that comes in parts', async () => {
+  it('waits for a body sent in parts', async () => {
     const {status, body} = await rawExchange([head(`content-length: ${json.length}\r\n`) + json.slice(0, 10), json.slice(10, 30), json.slice(30)])
     expect(status).toBe(200)
     expect(JSON.parse(body).usage.input_tokens).toBe(Math.ceil(json.length / 4))
@@ -407,7 +407,7 @@ describe('request bodies', () => {
     expect(JSON.parse(body).usage.input_tokens).toBe(Math.ceil(json.length / 4))
   })
 
-  it('answers 400 to an empty body', async () => {
+  it('returns 400 for an empty body', async () => {
     const {status, body} = await rawExchange([head('content-length: 0\r\n')])
     expect(status).toBe(400)
     expect(JSON.parse(body).error.message).toContain('not valid JSON')
