@@ -150,9 +150,9 @@ function invalidMessagesRequest(body: Record<string, unknown>, needMaxTokens: bo
 }
 
 /**
- * Maximum length of an accepted model id. Real ids (dated names, Bedrock inference profile ARNs) are far
- * shorter. Each distinct id is kept in the route and reply caches, so without a limit a client
- * could fill the memory with a few requests carrying megabyte-long ids.
+ * Maximum length of an accepted model id. Real ids (dated names, Bedrock inference profile ARNs)
+ * are far shorter. Each distinct id is kept in the route and reply caches, so without a limit a
+ * client could fill the memory with a few requests carrying megabyte-long ids.
  */
 export const MAX_MODEL_ID_CHARS = 256
 
@@ -437,7 +437,7 @@ export function models(exchange: Exchange): void {
     try {
       decoded = decodeURIComponent(wanted)
     } catch {
-      apiError(exchange, 404, `model: ${wanted} is not a valid percent-encoded model id.`)
+      apiError(exchange, 404, `model: ${wanted} is invalid percent-encoding. Encode the model id with encodeURIComponent, or send it as it is.`)
       return
     }
 

@@ -15,7 +15,7 @@ export interface RunningRouter {
   url: string
   port: number
   control: RouterControl
-  /** Stops listening, closes every connection (open streams included), and resolves once every request has been logged. */
+  /** Stops listening and closes every connection, open streams included. Resolves once every request is logged. */
   close(): Promise<void>
 }
 

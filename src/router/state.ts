@@ -103,11 +103,11 @@ export class RouterState {
   baseUrl = ''
   // The config does not change while the router runs, so policy and route lookups are kept.
   private readonly policies = new Map<string, PolicySelection>()
+  private readonly policiesByGroups = new WeakMap<readonly string[], PolicySelection>()
+  private readonly routes = new WeakMap<NamedPolicy, Map<string, RouteResult>>()
   /** Requests started and not yet recorded. */
   private inFlight = 0
   private readonly idleWaiters: (() => void)[] = []
-  private readonly policiesByGroups = new WeakMap<readonly string[], PolicySelection>()
-  private readonly routes = new WeakMap<NamedPolicy, Map<string, RouteResult>>()
 
   constructor(readonly options: ResolvedRouterOptions) {
     this.quirks = new Set(options.quirks)
@@ -167,7 +167,6 @@ export class RouterState {
     }
 
     this.policiesByGroups.set(groups, selection)
-
     return selection
   }
 
@@ -212,7 +211,10 @@ export class RouterState {
     })
   }
 
-  /** Keeps a finished request's entry for the control endpoint and hands it to the log, and ends the request. The entry must not change afterwards. */
+  /**
+   * Ends a request: keeps its entry for the control endpoint and hands it to the log. The entry
+   * must not change afterwards.
+   */
   record(entry: LogEntry): void {
     this.inFlight--
     if (this.inFlight <= 0 && this.idleWaiters.length > 0) for (const done of this.idleWaiters.splice(0)) done()

@@ -251,7 +251,9 @@ describe('request validation', () => {
     for (const path of ['%ZZ', '%', '%E0%A4%A']) {
       const response = await fetch(`${router.url}/v1/models/${path}`, {headers: {'x-api-key': devToken}})
       expect(response.status, path).toBe(404)
-      expect((await response.json()).error.type).toBe('not_found_error')
+      const {error} = await response.json()
+      expect(error.type).toBe('not_found_error')
+      expect(error.message).toBe(`model: ${path} is invalid percent-encoding. Encode the model id with encodeURIComponent, or send it as it is.`)
     }
   })
 
