@@ -1,5 +1,5 @@
 import type {Exchange} from './exchange.js'
-import {isLoopbackPeer, readBody, sendJson} from './http.js'
+import {BodyTooLargeError, isLoopbackPeer, readBody, sendJson} from './http.js'
 import type {DeviceGrant} from './oauth/device.js'
 import type {InjectedFailure, LogEntry, RouterState} from './state.js'
 import {parseQuirks, type Quirk} from './types.js'
@@ -113,6 +113,9 @@ export class RouterControl {
   }
 }
 
+/** Largest control request body; the operations take a few short fields. */
+const MAX_CONTROL_BODY = 64 * 1024
+
 /** Serves `/_control/<operation>`: JSON in, JSON out; loopback peers only, never from a browser page. */
 export async function controlEndpoint(exchange: Exchange, control: RouterControl): Promise<void> {
   const {request, response} = exchange
@@ -124,8 +127,16 @@ export async function controlEndpoint(exchange: Exchange, control: RouterControl
 
   let input: Record<string, any> = {}
   if (request.method === 'POST') {
+    let body: Buffer
     try {
-      const body = await readBody(request, 64 * 1024)
+      body = await readBody(request, MAX_CONTROL_BODY)
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) sendJson(response, 413, {error: 'request_too_large', error_description: `the body is larger than ${MAX_CONTROL_BODY} bytes`}, {connection: 'close'})
+      else response.destroy()
+      return
+    }
+
+    try {
       input = body.length > 0 ? JSON.parse(body.toString('utf8')) : {}
       if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new Error('not an object')
     } catch {

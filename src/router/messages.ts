@@ -50,13 +50,19 @@ function authenticate(exchange: Exchange): Caller | undefined {
     // The usual spelling is checked without the regular expression, which costs more than the test.
     const credentials = authorization.startsWith('Bearer ') ? authorization.slice(7) : BEARER.exec(authorization)?.[1]
     bearer = credentials?.trim()
+    // HTTP clients trim header values, so a Bearer scheme with an empty token arrives as the word alone.
+    if (bearer === undefined && authorization.trim().toLowerCase() === 'bearer') bearer = ''
   }
 
   const apiKey = typeof request.headers['x-api-key'] === 'string' ? request.headers['x-api-key'].trim() : undefined
   const token = bearer || apiKey
   if (!token) {
     state.count('unauthorized')
-    apiError(exchange, 401, 'Missing credentials: send the access token as "Authorization: Bearer <token>" or in the x-api-key header.')
+    // The header's value is never echoed: without a scheme it may be the token itself.
+    let problem = 'Missing credentials'
+    if (bearer === '') problem = 'The Authorization header has an empty Bearer token'
+    else if (authorization !== undefined) problem = 'The Authorization header does not use the Bearer scheme'
+    apiError(exchange, 401, `${problem}: send the access token as "Authorization: Bearer <token>" or in the x-api-key header.`)
     return undefined
   }
 

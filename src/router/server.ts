@@ -37,11 +37,31 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   // Bytes that are not HTTP, oversized headers and slow headers end here. The status line is
   // written only when no reply on this connection has started: a pipelined request after a reply
   // that is still streaming must not put a status line inside that reply's body.
+  // Node reports a connection again for each chunk that arrives after its parser failed.
+  const rejected = new WeakSet<object>()
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (rejected.has(socket)) {
+      socket.destroy()
+      return
+    }
+
+    rejected.add(socket)
     state.count('clientErrors')
+    const status = clientErrorStatus(error.code)
     const replying = (socket as {_httpMessage?: ServerResponse})._httpMessage
-    if (socket.writable && error.code !== 'ECONNRESET' && !replying?.headersSent) socket.end(`HTTP/1.1 ${clientErrorStatus(error.code)}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
+    const answered = socket.writable && error.code !== 'ECONNRESET' && !replying?.headersSent
+    if (answered) socket.end(`HTTP/1.1 ${status.line}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
     else socket.destroy()
+
+    // Logged unless a handler already has a request on this connection (it logs that request), or
+    // the client reset the connection, which is a client leaving rather than a request.
+    if (replying === undefined && error.code !== 'ECONNRESET') recordClientError(state, status.code, answered ? error.code : `${error.code}; connection closed without a reply`)
+  })
+
+  // Any Expect other than 100-continue. Without this listener Node replies 417 itself, with no
+  // request id and no log line.
+  server.on('checkExpectation', (request, response) => {
+    dispatch(state, control, routes, request, response as RouterResponse, expectationFailed)
   })
 
   await listen(server, state.options.port, state.options.host)
@@ -72,11 +92,30 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   }
 }
 
-/** The status line for a request Node's parser rejected, with the codes Node's default handler uses. */
-function clientErrorStatus(code: string | undefined): string {
-  if (code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large'
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout'
-  return '400 Bad Request'
+/** The status for a request Node's parser rejected, with the codes Node's default handler uses. */
+function clientErrorStatus(code: string | undefined): {code: number; line: string} {
+  if (code === 'HPE_HEADER_OVERFLOW') return {code: 431, line: '431 Request Header Fields Too Large'}
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return {code: 408, line: '408 Request Timeout'}
+  return {code: 400, line: '400 Bad Request'}
+}
+
+/** Logs a request that never reached a handler: its method and path are unknown. `status` is the one it got or would have got. */
+function recordClientError(state: RouterState, status: number, code: string | undefined): void {
+  const log = new RequestLog()
+  log.time = isoNow()
+  log.requestId = newRequestId()
+  log.status = status
+  log.event = 'client-error'
+  log.error = code ?? 'unparsable request'
+  state.requestStarted()
+  state.record(log)
+}
+
+/** Replies to an `Expect` header the router cannot meet (RFC 9110 section 10.1.1). */
+function expectationFailed(exchange: Exchange): void {
+  // Cut, because the value is the client's text.
+  const expectation = String(exchange.request.headers.expect).slice(0, 100)
+  sendJson(exchange.response, 417, errorBody(exchange, 'invalid_request_error', `Expect: ${expectation} is not supported; send the request without an Expect header, or with "Expect: 100-continue".`))
 }
 
 function listen(server: Server<typeof IncomingMessage, typeof RouterResponse>, port: number, host: string): Promise<void> {
@@ -146,10 +185,10 @@ function requestPath(raw: string | undefined, routes: Map<string, Route>): strin
 }
 
 /**
- * Handles one request. Synchronous on purpose: a handler that has to wait (for the body) returns
+ * Handles one request, with `handler` instead of the routes when given. Synchronous on purpose: a handler that has to wait (for the body) returns
  * one promise, and every other step runs in the same turn, which keeps the cost per request low.
  */
-function dispatch(state: RouterState, control: RouterControl, routes: Map<string, Route>, request: IncomingMessage, response: RouterResponse): void {
+function dispatch(state: RouterState, control: RouterControl, routes: Map<string, Route>, request: IncomingMessage, response: RouterResponse, handler?: Handler): void {
   const started = performance.now()
   state.requestStarted()
   const requestId = newRequestId()
@@ -192,7 +231,7 @@ function dispatch(state: RouterState, control: RouterControl, routes: Map<string
 
   let pending: Promise<void> | void
   try {
-    pending = handle(exchange, control, routes)
+    pending = handler ? handler(exchange) : handle(exchange, control, routes)
   } catch (error) {
     fail(error)
     return

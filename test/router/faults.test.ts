@@ -150,11 +150,42 @@ describe('faults', () => {
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 3000))])
     socket.destroy()
     expect(reply.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large')
+    // Node's parser rejected the request before any handler ran; the router still logs it.
+    const logged = router.control.requests().filter((entry) => entry.event === 'client-error').at(-1)
+    expect(logged).toMatchObject({status: 431, error: 'HPE_HEADER_OVERFLOW', method: '', path: ''})
+    expect(logged!.requestId).toMatch(/^req_/)
+    await healthy()
+  })
+
+  it('replies 417 to an unmet Expect', async () => {
+    const reply = await new Promise<{status: number; headers: Record<string, unknown>; body: string}>((resolve, reject) => {
+      const request = httpRequest(router.url + '/v1/messages', {method: 'POST', headers: {expect: '200-ok', 'x-api-key': token, 'content-length': '2'}}, (response) => {
+        let text = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => (text += chunk))
+        response.on('end', () => resolve({status: response.statusCode!, headers: response.headers, body: text}))
+      })
+      request.on('error', reject)
+      request.end('{}')
+    })
+    expect(reply.status).toBe(417)
+    const body = JSON.parse(reply.body)
+    expect(body.error).toEqual({type: 'invalid_request_error', message: 'Expect: 200-ok is not supported; send the request without an Expect header, or with "Expect: 100-continue".'})
+    expect(body.request_id).toBe(reply.headers['request-id'])
+    expect(router.control.requests().find((entry) => entry.requestId === body.request_id)).toMatchObject({status: 417, path: '/v1/messages', method: 'POST'})
+    await healthy()
+  })
+
+  it('rejects oversized control bodies with 413', async () => {
+    const response = await fetch(router.url + '/_control/approve', {method: 'POST', body: JSON.stringify({all: true, padding: 'x'.repeat(70 * 1024)})})
+    expect(response.status).toBe(413)
+    expect(await response.json()).toEqual({error: 'request_too_large', error_description: 'the body is larger than 65536 bytes'})
     await healthy()
   })
 
   it(`survives ${GARBAGE_RUNS} connections of garbage bytes`, async () => {
     const before = router.control.counters().clientErrors ?? 0
+    const started = new Date().toISOString()
     for (let run = 0; run < GARBAGE_RUNS; run++) {
       const garbage = run % 2 === 0 ? randomBytes(1 + (run % 512)) : Buffer.concat([Buffer.from('POST /v1/messages HTTP/1.1\r\n'), randomBytes(64)])
       await new Promise<void>((resolve) => {
@@ -167,7 +198,12 @@ describe('faults', () => {
       })
     }
 
-    expect((router.control.counters().clientErrors ?? 0) - before).toBeGreaterThan(GARBAGE_RUNS / 4)
+    const errors = (router.control.counters().clientErrors ?? 0) - before
+    expect(errors).toBeGreaterThan(GARBAGE_RUNS / 4)
+    // Each rejected request has a log line, with the status it got.
+    const logged = router.control.requests().filter((entry) => entry.event === 'client-error' && entry.time >= started)
+    expect(logged.length).toBe(errors)
+    expect(new Set(logged.map((entry) => entry.status))).toEqual(new Set([400]))
     await healthy()
   })
 

@@ -159,6 +159,25 @@ describe('authentication', () => {
   })
 })
 
+describe('authentication messages', () => {
+  // The header's value is never echoed: without a scheme, it may be the token itself.
+  const cases: [Record<string, string>, string][] = [
+    [{}, 'Missing credentials'],
+    [{authorization: 'Basic ZGV2OnNlY3JldA=='}, 'The Authorization header does not use the Bearer scheme'],
+    [{authorization: 'secret-token-without-scheme'}, 'The Authorization header does not use the Bearer scheme'],
+    [{authorization: 'Bearer    '}, 'The Authorization header has an empty Bearer token'],
+  ]
+  for (const [headers, problem] of cases) {
+    it(`401 message for ${JSON.stringify(headers)}`, async () => {
+      const response = await send({model: 'claude-sonnet-4-6', ...ask}, {token: '', ...headers})
+      expect(response.status).toBe(401)
+      const message: string = (await response.json()).error.message
+      expect(message).toBe(`${problem}: send the access token as "Authorization: Bearer <token>" or in the x-api-key header.`)
+      expect(message).not.toMatch(/ZGV2|secret/)
+    })
+  }
+})
+
 describe('routing', () => {
   const cases: [string, string, string][] = [
     ['dev', 'claude-haiku-4-5-20251001', 'bedrock-haiku'],
