@@ -2,6 +2,7 @@ import {spawn} from 'node:child_process'
 import {chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
+import {join} from 'node:path'
 
 import {afterAll, describe, expect, it, vi} from 'vitest'
 
@@ -70,6 +71,53 @@ describe.concurrent('concurrent runs', () => {
 
     expect(existsSync(`${sandbox.cacheFile}.lock`)).toBe(false)
     expect(readArgvLog(sandbox)).not.toContain(String(before.refresh_token))
+  }, 240_000)
+
+  it('20 sh runs break one stale lock once', async () => {
+    const router = await newRouter()
+    const sandbox = newSandbox()
+    const script = await signedIn(sandbox, router, 'dash')
+    ageCache(sandbox)
+    router.control.resetCounters()
+
+    // A lock left by a killed run: its owner PID is above Linux's largest possible PID (2^22).
+    mkdirSync(`${sandbox.cacheFile}.lock`)
+    writeFileSync(`${sandbox.cacheFile}.lock/owner`, '4194305 1\n')
+
+    // An rm that takes 300 ms to remove a lock widens the window in which a second waiter that
+    // found the same stale lock could remove the lock the first has just taken.
+    const slow = join(sandbox.root, 'slow-rm')
+    mkdirSync(slow)
+    writeFileSync(join(slow, 'rm'), '#!/bin/sh\nfor argument in "$@"; do case $argument in *.lock) sleep 0.3 ;; esac; done\nexec /bin/rm "$@"\n', {mode: 0o755})
+    const env = {PATH: `${slow}:${sandbox.env.PATH}`}
+
+    const shells = ['dash', 'bash', 'busybox']
+    const runs = await Promise.all(Array.from({length: 20}, (_, index) => runHelper(sandbox, shells[index % 3], script, [], {env})))
+    expect(router.control.counters().refreshRequests).toBe(1)
+    const cache = readCache(sandbox)
+    for (const run of runs) {
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stdout).toBe(`${cache.access_token}\n`)
+    }
+
+    expect(existsSync(`${sandbox.cacheFile}.lock`)).toBe(false)
+    expect(existsSync(`${sandbox.cacheFile}.lock.break`)).toBe(false)
+  }, 240_000)
+
+  it('sh run removes a break folder left by a killed run', async () => {
+    const router = await newRouter()
+    const sandbox = newSandbox()
+    const script = await signedIn(sandbox, router, 'dash')
+    ageCache(sandbox)
+    mkdirSync(`${sandbox.cacheFile}.lock`)
+    writeFileSync(`${sandbox.cacheFile}.lock/owner`, '4194305 1\n')
+    mkdirSync(`${sandbox.cacheFile}.lock.break`)
+
+    const run = await runHelper(sandbox, 'dash', script)
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toBe(`${readCache(sandbox).access_token}\n`)
+    expect(existsSync(`${sandbox.cacheFile}.lock`)).toBe(false)
+    expect(existsSync(`${sandbox.cacheFile}.lock.break`)).toBe(false)
   }, 240_000)
 
   it('8 ps1 runs refresh once and print the same token', async () => {
