@@ -222,8 +222,8 @@ function tokenize(l, line, rest, col, base, j, c, d, e, word, content, controls,
 
     while (1) {
       c = substr(rest, 1, 1)
-      # NOTE: jsonc-parser also skips vertical tab, form feed and Unicode spaces as whitespace;
-      # here they start a word and are refused.
+      # JSON whitespace is space, tab, CR and LF only: a vertical tab, form feed or Unicode space
+      # starts a word and is refused, as in the other two implementations.
       if (c == " " || c == "\t" || c == "\r") {
         d = substr(rest, 2, 1)
         if (d == " " || d == "\t" || d == "\r") {
