@@ -10,7 +10,7 @@ export const DEMO_EXIT = {
 
 /** The exit-code table rows of `ccfleet demo --help`. */
 export const DEMO_EXIT_MEANINGS: Record<number, string> = {
-  [DEMO_EXIT.configInvalid]: 'the fleet config is missing or invalid',
+  [DEMO_EXIT.configInvalid]: 'the fleet config is missing or invalid, or policy check rejects its routing policy',
   [DEMO_EXIT.buildFailed]: 'building the artifacts failed',
   [DEMO_EXIT.installFailed]: 'installing into the throwaway home failed',
   [DEMO_EXIT.signInFailed]: "the installed helper's device flow failed",

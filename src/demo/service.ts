@@ -8,6 +8,8 @@ import {loadFleetConfig} from '../config/load.js'
 import type {FleetConfig, TargetOs} from '../config/types.js'
 import {CcfleetError} from '../errors.js'
 import {currentOs} from '../platform/facts.js'
+import {checkPolicies} from '../policy/check.js'
+import {ROUTED_MODELS} from '../policy/models.js'
 import {startRouter, type RunningRouter} from '../router/server.js'
 import {findClaude} from './claude.js'
 import {DEMO_EXIT} from './exit-codes.js'
@@ -70,6 +72,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const os = options.os ?? currentOs()
   const configPath = resolve(options.configPath ?? BUNDLED_EXAMPLE)
   const config = loadConfig(configPath)
+  const routing = routingConfig(config, configPath)
   const total = options.claude ? 8 : 7
   let index = 0
   const report = (title: string, lines: string[]) => options.onStep?.({index: ++index, total, title, lines})
@@ -87,9 +90,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
   let router: RunningRouter | undefined
   try {
-    router = await startRouter({config, autoApproveMs: 0, pollIntervalSeconds: 1, log: (line) => appendFileSync(paths.log, line + '\n', {mode: 0o600})})
+    router = await startRouter({config: routing.config, autoApproveMs: 0, pollIntervalSeconds: 1, log: (line) => appendFileSync(paths.log, line + '\n', {mode: 0o600})})
     report('Conformance router', [
-      `Listening on ${router.url} (127.0.0.1 only), with the policy and users of ${configPath}.`,
+      routing.standIn
+        ? `Listening on ${router.url} (127.0.0.1 only), with the users of ${configPath}. The config describes no routing policy, so the router routes each Claude model to a stand-in private model of its own family (${Object.keys(STAND_IN_MODELS).join(', ')}). Add your policy from the router's admin console under "policy" to try it here.`
+        : `Listening on ${router.url} (127.0.0.1 only), with the policy and users of ${configPath}.`,
       'It approves every device code at once, as the user a person would sign in as.',
       `Request log (JSON lines): ${paths.log}`,
     ])
@@ -122,7 +127,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       `The helper printed an access token of ${signIn.tokenLength} characters (not shown).`,
     ])
 
-    const request = await messagesRequest(localConfig, install, router, signIn.token)
+    const request = await messagesRequest({...localConfig, policy: routing.config.policy}, install, router, signIn.token)
     report('Messages request', [
       `POST ${request.url} with the token as Authorization: Bearer and x-api-key, anthropic-version 2023-06-01, stream: true`,
       `Model ${request.requestedModel} (the default Claude Code asks for with these pins) -> HTTP ${request.status}`,
@@ -169,6 +174,37 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await router?.close()
     if (!options.keep) rmSync(workDir, {recursive: true, force: true})
   }
+}
+
+/** Private models of the stand-in policy, one per family. */
+const STAND_IN_MODELS: FleetConfig['policy']['privateModels'] = Object.fromEntries(
+  ROUTED_MODELS.map((model) => [`stand-in-${model.family}`, {family: model.family, provider: 'aws-bedrock', displayName: `Demo stand-in for ${model.displayName}`}]),
+)
+
+/**
+ * Returns the config the demo's router runs with. A config without a routing policy gets a
+ * stand-in that routes each Claude model to its own family, so the rest of the config can still be
+ * tried. A policy that `policy check` rejects stops the demo: the real router would not serve it.
+ */
+function routingConfig(config: FleetConfig, configPath: string): {config: FleetConfig; standIn: boolean} {
+  const report = checkPolicies(config)
+  if (!report.described) {
+    const routes = Object.fromEntries(ROUTED_MODELS.map((model) => [model.id, `stand-in-${model.family}`]))
+    const policy = {...config.policy, privateModels: STAND_IN_MODELS, defaultPolicy: {routerEnabled: true, routes}, groupPolicies: {}}
+    return {config: {...config, policy}, standIn: true}
+  }
+
+  const errors = report.findings.filter((finding) => finding.severity === 'error')
+  if (errors.length > 0) {
+    const more = errors.length > 1 ? ` (${errors.length} errors in all)` : ''
+    throw new CcfleetError(`${configPath}: the routing policy has errors, so the router would not serve it: ${errors[0].location}: ${errors[0].message}${more}`, {
+      code: 'DEMO_POLICY_INVALID',
+      exitCode: DEMO_EXIT.configInvalid,
+      hint: `Run \`ccfleet policy check --config ${configPath}\` for every finding and its fix.`,
+    })
+  }
+
+  return {config, standIn: false}
 }
 
 function loadConfig(path: string): FleetConfig {

@@ -1,5 +1,5 @@
 import {createHash, randomBytes} from 'node:crypto'
-import {chmodSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, lstatSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {basename, dirname, join, resolve} from 'node:path'
 
 import {loadFleetConfig} from '../config/load.js'
@@ -45,12 +45,15 @@ export function renderHelperFromConfig(options: RenderHelperOptions): RenderHelp
 
 /**
  * Writes a file through a temp file in the same folder and a rename, so readers see the old file
- * or the new one, never half of one. Returns the absolute path.
+ * or the new one, never half of one. Missing folders are created (mode 0755: the helper must be
+ * readable by the user Claude Code runs as). A symlink is written through, as `settings merge`
+ * does; a read-only file or one that is not a regular file is left alone. Returns the path written.
  */
 export function writeFileAtomically(path: string, text: string, mode: number): string {
-  const target = resolve(path)
+  const target = writableTarget(resolve(path))
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`)
   try {
+    mkdirSync(dirname(target), {recursive: true, mode: 0o755})
     writeFileSync(temp, text, {mode, flag: 'wx'})
     chmodSync(temp, mode)
     renameSync(temp, target)
@@ -64,4 +67,33 @@ export function writeFileAtomically(path: string, text: string, mode: number): s
   }
 
   return target
+}
+
+/** Returns the file to replace: `path`, or the file its symlink points to. Rejects what must not be replaced. */
+function writableTarget(path: string): string {
+  let target = path
+  let stats
+  try {
+    stats = lstatSync(path)
+    if (stats.isSymbolicLink()) {
+      target = realpathSync(path)
+      stats = statSync(target)
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (target !== path || stats?.isSymbolicLink()) throw writeRefused(path, 'is a symlink to a missing file', 'Point the link at an existing file, or remove it.')
+      return path
+    }
+
+    throw writeRefused(path, `cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'Check the path and its permissions.')
+  }
+
+  if (!stats.isFile()) throw writeRefused(target, 'is not a regular file', 'Pass the path of a file; a folder, device or pipe is never replaced.')
+  // Someone made it read-only on purpose, as `settings merge` also assumes.
+  if ((stats.mode & 0o200) === 0) throw writeRefused(target, 'is read-only', 'Make it writable (chmod u+w) or remove it, then run again.')
+  return target
+}
+
+function writeRefused(path: string, problem: string, hint: string): CcfleetError {
+  return new CcfleetError(`Cannot write ${path}: it ${problem}.`, {code: 'WRITE_FAILED', exitCode: 4, hint})
 }

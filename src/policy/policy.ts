@@ -11,7 +11,6 @@ export interface NamedPolicy extends RoutingPolicy {
   groups: string[]
 }
 
-/** Every policy, default first, then group policies in config order. */
 /**
  * A config without private models and routes does not describe the router's policy (the admin keeps
  * it in the router's console only), so there is nothing to check routes against.
@@ -21,6 +20,7 @@ export function policyDescribed(config: FleetConfig): boolean {
   return Object.keys(config.policy.privateModels).length > 0 || policies.some((policy) => Object.keys(policy.routes).length > 0)
 }
 
+/** Lists every policy, default first, then group policies in config order. */
 export function listPolicies(config: FleetConfig): NamedPolicy[] {
   return [
     {name: DEFAULT_POLICY_NAME, kind: 'default', groups: [], ...config.policy.defaultPolicy},

@@ -1,7 +1,9 @@
 import {closeSync, openSync, writeSync} from 'node:fs'
 
 import {loadFleetConfig} from '../config/load.js'
+import type {FleetConfig} from '../config/types.js'
 import {CcfleetError} from '../errors.js'
+import {checkPolicies} from '../policy/check.js'
 import {startRouter} from './server.js'
 import {formatLogEntry, type LogEntry} from './state.js'
 import {parseQuirks, type RouterOptions} from './types.js'
@@ -47,9 +49,9 @@ export async function serveRouter(options: ServeOptions): Promise<void> {
     })
   }
 
-  process.stdout.write(router.url + '\n')
-
-  await new Promise<void>((resolve) => {
+  // The handlers go in before the URL is printed: until a handler exists, SIGTERM kills the
+  // process at once, and a supervisor may send it as soon as it has read the URL.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log(JSON.stringify({time: new Date().toISOString(), event: 'shutdown', signal}))
       process.off('SIGINT', stop)
@@ -61,8 +63,23 @@ export async function serveRouter(options: ServeOptions): Promise<void> {
     process.on('SIGTERM', stop)
   })
 
+  process.stdout.write(router.url + '\n')
+  for (const warning of policyWarnings(config)) log(JSON.stringify({time: new Date().toISOString(), event: 'config-warning', error: warning}))
+  await stopped
+
   log.flush()
   if (logFd !== undefined) closeSync(logFd)
+}
+
+/**
+ * Returns what makes the router reject requests a real router would serve, or serve none: no
+ * routing policy in the config, or errors `policy check` reports. They go to the log as lines, so
+ * a log on stderr stays JSON lines.
+ */
+function policyWarnings(config: FleetConfig): string[] {
+  const report = checkPolicies(config)
+  if (!report.described) return [`${config.source} describes no routing policy, so every Messages request gets 404. Add the policy from the router's admin console under "policy".`]
+  return report.findings.filter((finding) => finding.severity === 'error').map((finding) => `${finding.location}: ${finding.message} Run \`ccfleet policy check\` for the fix.`)
 }
 
 /** How long a log entry may wait for others before it is written, and how many entries force a write. */

@@ -25,6 +25,30 @@ describe('runDemo', () => {
     expect(settings.apiKeyHelper).toBe(result.install.helperPath)
   })
 
+  it('uses a stand-in policy when the config has none', async () => {
+    const steps: DemoStep[] = []
+    const result = await runDemo({configPath: 'examples/minimal.fleet.jsonc', tempParent: parent, onStep: (step) => steps.push(step)})
+
+    expect(result.request.routedModel).toBe('stand-in-opus')
+    expect(result.request.text).toContain('stand-in-opus')
+    expect(steps[0].lines[0]).toContain('describes no routing policy')
+  })
+
+  it('stops on a policy that policy check rejects', async () => {
+    let text = readFileSync(BUNDLED_EXAMPLE, 'utf8')
+    // Haiku 4.5 may route only to the haiku family.
+    text = applyEdits(text, modify(text, ['policy', 'defaultPolicy', 'routes', 'claude-haiku-4-5'], 'bedrock-opus-4-6', {}))
+    text = applyEdits(text, modify(text, ['$schema'], undefined, {}))
+    const config = join(parent, 'incompatible.fleet.jsonc')
+    writeFileSync(config, text)
+    const failureParent = mkdtempSync(join(parent, 'policy-'))
+
+    const failure = runDemo({configPath: config, tempParent: failureParent})
+    await expect(failure).rejects.toMatchObject({exitCode: 3, code: 'DEMO_POLICY_INVALID'})
+    await expect(failure).rejects.toThrow(/policy\.defaultPolicy\.routes\.claude-haiku-4-5/)
+    expect(readdirSync(failureParent)).toStrictEqual([])
+  })
+
   it('removes its folder after a failure', async () => {
     let text = readFileSync(BUNDLED_EXAMPLE, 'utf8')
     text = applyEdits(text, modify(text, ['policy', 'defaultPolicy', 'routerEnabled'], false, {}))

@@ -1,9 +1,9 @@
 import {execFileSync, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {checkPs51Scripts, formatPs51Findings} from '../../src/checks/ps51.js'
 import {parseFleetConfig} from '../../src/config/load.js'
@@ -169,9 +169,12 @@ describe('rendered ps1 helper', () => {
 })
 
 describe('helper render command', () => {
+  beforeAll(() => {
+    writeFileSync(join(folder, 'fleet.jsonc'), JSON.stringify({organization: {name: 'Org', identifier: 'com.org'}, oauth: {issuer: 'https://id.org.example', clientId: 'cli'}}))
+  })
+
   it('writes the file atomically with mode 0755', () => {
     const configPath = join(folder, 'fleet.jsonc')
-    writeFileSync(configPath, JSON.stringify({organization: {name: 'Org', identifier: 'com.org'}, oauth: {issuer: 'https://id.org.example', clientId: 'cli'}}))
     const out = join(folder, 'auth-helper.sh')
     execFileSync('node', ['bin/run.js', 'helper', 'render', '--os', 'linux', '--config', configPath, '-o', out], {encoding: 'utf8'})
     expect(statSync(out).mode & 0o777).toBe(0o755)
@@ -181,6 +184,45 @@ describe('helper render command', () => {
 
     const windows = execFileSync('node', ['bin/run.js', 'helper', 'render', '--os', 'windows', '--config', configPath], {encoding: 'utf8'})
     expect(windows).toContain("$ClientId = 'cli'\r\n")
+  })
+
+  it('creates folders and writes through links', () => {
+    const configPath = join(folder, 'fleet.jsonc')
+    const nested = join(folder, 'home', '.claude', 'auth-helper.sh')
+    execFileSync('node', ['bin/run.js', 'helper', 'render', '--os', 'linux', '--config', configPath, '-o', nested], {encoding: 'utf8'})
+    expect(statSync(join(folder, 'home', '.claude')).mode & 0o777).toBe(0o755)
+    expect(readFileSync(nested, 'utf8').startsWith('#!/bin/sh\n')).toBe(true)
+
+    const real = join(folder, 'real-helper.sh')
+    writeFileSync(real, 'old\n', {mode: 0o755})
+    const link = join(folder, 'link-helper.sh')
+    symlinkSync(real, link)
+    execFileSync('node', ['bin/run.js', 'helper', 'render', '--os', 'linux', '--config', configPath, '-o', link], {encoding: 'utf8'})
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    expect(readFileSync(real, 'utf8').startsWith('#!/bin/sh\n')).toBe(true)
+  })
+
+  it('leaves read-only files and folders alone', () => {
+    const configPath = join(folder, 'fleet.jsonc')
+    const locked = join(folder, 'locked-helper.sh')
+    writeFileSync(locked, 'keep\n', {mode: 0o444})
+    const result = spawnSync('node', ['bin/run.js', 'helper', 'render', '--os', 'linux', '--config', configPath, '-o', locked], {encoding: 'utf8'})
+    expect(result.status).toBe(4)
+    expect(result.stderr).toContain('is read-only')
+    expect(readFileSync(locked, 'utf8')).toBe('keep\n')
+    expect(statSync(locked).mode & 0o777).toBe(0o444)
+
+    const dir = spawnSync('node', ['bin/run.js', 'helper', 'render', '--os', 'linux', '--config', configPath, '-o', folder], {encoding: 'utf8'})
+    expect(dir.status).toBe(4)
+    expect(dir.stderr).toContain('is not a regular file')
+  })
+
+  it('puts the script in --json without -o', () => {
+    const configPath = join(folder, 'fleet.jsonc')
+    const printed = execFileSync('node', ['bin/run.js', 'helper', 'render', '--os', 'linux', '--config', configPath], {encoding: 'utf8'})
+    const json = JSON.parse(execFileSync('node', ['bin/run.js', 'helper', 'render', '--os', 'linux', '--config', configPath, '--json'], {encoding: 'utf8'}))
+    expect(json.script).toBe(printed)
+    expect(json.fileName).toBe('auth-helper.sh')
   })
 
   it('exits 3 on an invalid config', () => {

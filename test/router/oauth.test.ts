@@ -328,6 +328,21 @@ describe('router serve command', () => {
     expect(code).toBe(0)
   })
 
+  it('logs a warning for a config without a policy', async () => {
+    const child = spawn(process.execPath, ['bin/run.js', 'router', 'serve', '--config', 'examples/minimal.fleet.jsonc'], {stdio: ['ignore', 'pipe', 'pipe']})
+    let stderr = ''
+    child.stderr!.on('data', (chunk) => (stderr += chunk))
+    await once(createInterface({input: child.stdout!}), 'line')
+    child.kill('SIGTERM')
+    const [code] = await once(child, 'close')
+    // Exit 0, not killed by the signal: the handlers are in place before the URL is printed.
+    expect(code).toBe(0)
+    // The log is on stderr, so the warning is a JSON line too.
+    const warnings = stderr.trim().split('\n').map((line) => JSON.parse(line)).filter((entry) => entry.event === 'config-warning')
+    expect(warnings.length).toBe(1)
+    expect(warnings[0].error).toContain('minimal.fleet.jsonc describes no routing policy, so every Messages request gets 404')
+  })
+
   it('rejects an unknown quirk with exit 2', async () => {
     const child = spawn(process.execPath, ['bin/run.js', 'router', 'serve', '--config', 'examples/groups.fleet.jsonc', '--quirk', 'bogus'], {stdio: ['ignore', 'pipe', 'pipe']})
     let stderr = ''

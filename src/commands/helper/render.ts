@@ -5,7 +5,7 @@ import {BaseCommand, COMMON_EXIT_CODES, exitCodeTable} from '../../cli/base.js'
 export default class HelperRender extends BaseCommand {
   static override summary = 'Render the auth helper script for one OS.'
 
-  static override description = `Renders the OAuth device-flow auth helper that Claude Code runs as its apiKeyHelper: auth-helper.sh (POSIX sh with curl, for macOS and Linux) or auth-helper.ps1 (Windows PowerShell 5.1). Every value from the fleet config is quoted for the script's language. Without --output the script goes to stdout; with it the file is written atomically, mode 0755 for the sh helper and 0644 for the ps1 helper.
+  static override description = `Renders the OAuth device-flow auth helper that Claude Code runs as its apiKeyHelper: auth-helper.sh (POSIX sh with curl, for macOS and Linux) or auth-helper.ps1 (Windows PowerShell 5.1). Every value from the fleet config is quoted for the script's language. Without --output the script goes to stdout (with --json, in the "script" field). With it the file is written atomically, mode 0755 for the sh helper and 0644 for the ps1 helper; missing folders are created (mode 0755), a symlink is written through, and a read-only file or anything but a regular file is left alone (exit 4).
 
 ${exitCodeTable({
   ...COMMON_EXIT_CODES,
@@ -41,10 +41,11 @@ ${exitCodeTable({
     const {text, ...summary} = result
     if (result.path) {
       this.note(`Wrote ${result.path} (mode ${result.mode}, sha256 ${result.sha256})`)
-    } else if (!this.jsonEnabled()) {
-      process.stdout.write(text)
+      return summary
     }
 
-    return summary
+    if (!this.jsonEnabled()) process.stdout.write(text)
+    // Without --output the script is the result, so --json carries it too.
+    return {...summary, script: text}
   }
 }
