@@ -9,7 +9,7 @@ import {buildFleet} from '../../src/artifacts/build.js'
 import {readAr, readRpm, readTar} from '../../src/checks/archive.js'
 import type {TargetOs} from '../../src/config/types.js'
 import {runValidate} from '../../src/checks/validate/index.js'
-import {cleanTemp, EXAMPLES, rewriteDebData, rewriteTarball, tempFolder, validate} from './support.js'
+import {cleanTemp, EXAMPLES, fleetConfig, rewriteDebData, rewriteTarball, tempFolder, validate} from './support.js'
 import {gunzipSync} from 'node:zlib'
 
 /**
@@ -51,6 +51,19 @@ describe('validate on built examples', () => {
       expect(report.exitCode).toBe(0)
     })
   }
+
+  it('reads line separators in a .reg value', async () => {
+    // U+2028 and U+2029 are not line ends in a .reg file, so the value's line stays one line.
+    const folder = tempFolder()
+    const config = fleetConfig(folder, (value) => {
+      value.settings = {env: {MY_NOTE: 'first\u2028second\u2029third'}}
+    })
+    const out = join(folder, 'dist')
+    await buildFleet({configPath: config, outDir: out, targets: ['windows']})
+    const report = await runValidate({paths: [out], configPath: config, strict: true})
+    const problems = report.findings.filter((item) => item.severity !== 'info')
+    expect(problems, JSON.stringify(problems, null, 2)).toEqual([])
+  })
 
   it('checks every file the manifest lists', async () => {
     const out = built.get('surepath')!

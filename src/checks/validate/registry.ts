@@ -21,13 +21,14 @@ export function checkRegFile(file: string, bytes: Buffer, context: CheckContext)
   let key: string | undefined
   let found = false
   for (const [index, line] of lines.entries()) {
-    const section = /^\[(-?)(.+)\]\s*$/.exec(line)
+    // The s flag: a line may hold U+2028 or U+2029, which `.` would not match without it.
+    const section = /^\[(-?)(.+)\]\s*$/s.exec(line)
     if (section) {
       key = section[2]
       continue
     }
 
-    const value = /^"((?:[^"\\]|\\.)*)"=(.*)$/.exec(line)
+    const value = /^"((?:[^"\\]|\\.)*)"=(.*)$/s.exec(line)
     if (!value || value[1] !== WINDOWS_POLICY_VALUE) continue
     found = true
     const location = `${index + 1}:1`
@@ -35,13 +36,13 @@ export function checkRegFile(file: string, bytes: Buffer, context: CheckContext)
       findings.push(finding('CCF-REG-002', file, location, `"${WINDOWS_POLICY_VALUE}" is set under [${key ?? 'no key'}], which Claude Code does not read`))
     }
 
-    const data = /^"((?:[^"\\]|\\.)*)"\s*$/.exec(value[2])
+    const data = /^"((?:[^"\\]|\\.)*)"\s*$/s.exec(value[2])
     if (!data) {
       findings.push(finding('CCF-REG-001', file, location, `"${WINDOWS_POLICY_VALUE}" is not a REG_SZ string ("..."): ${value[2].slice(0, 40)}`))
       continue
     }
 
-    const json = data[1].replace(/\\(.)/g, '$1')
+    const json = data[1].replace(/\\(.)/gs, '$1')
     const settingsName = `${file}!${key ?? ''}\\${WINDOWS_POLICY_VALUE}`
     findings.push(...checkSettingsFile(settingsName, Buffer.from(json, 'utf8'), {os: 'windows', config: context.config}))
   }
