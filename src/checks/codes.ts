@@ -111,7 +111,7 @@ export const FINDING_CODES = {
     severity: 'warning',
     title: 'An env value is not a string (a number, boolean, null, object or array).',
     why: 'Claude Code 2.1.328 converts numbers, but the Claude Desktop app and other readers reject the file, and null or objects become the text "null" or "[object Object]".',
-    fix: 'Quote the value: "CLAUDE_CODE_API_KEY_HELPER_TTL_MS": "300000".',
+    fix: 'Write the value as a JSON string, for example "300000" instead of 300000.',
   },
   'CCF-SETTINGS-010': {
     severity: 'error',

@@ -163,7 +163,9 @@ class RouterExchange implements Exchange {
 
 function parseUrl(raw: string | undefined): URL {
   try {
-    return new URL(raw ?? '/', 'http://router.invalid')
+    // A path that starts with // would be read as a host name against a base URL, so a path is
+    // appended to the base instead (an absolute URL in the request line still parses as one).
+    return raw?.startsWith('/') ? new URL('http://router.invalid' + raw) : new URL(raw ?? '/', 'http://router.invalid')
   } catch {
     return new URL('http://router.invalid/')
   }

@@ -265,7 +265,7 @@ function refusalError(file: string, refusal: {kind: string; message: string; lin
 
   return new CcfleetError(`${file}:${refusal.line}:${refusal.column}: ${refusal.message}; the file was left untouched`, {
     code: 'SETTINGS_INVALID',
-    hint: 'Fix the file at that position (Claude Code cannot read it either), then run again.',
+    hint: 'Fix the file at that position by hand, then run again: a file that cannot be merged safely is never changed.',
     details: {file, line: refusal.line, column: refusal.column},
   })
 }

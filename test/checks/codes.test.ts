@@ -190,6 +190,16 @@ const CASES: Record<FindingCode, CodeCase> = {
   },
 }
 
+describe('finding fixes', () => {
+  it('names the key and value to quote', async () => {
+    const findings = await settings(withEnv({MY_TIMEOUT: 300000, MY_FLAG: true, MY_LIST: [1]}))
+    const fixes = Object.fromEntries(findings.filter((item) => item.code === 'CCF-SETTINGS-009').map((item) => [item.location, item.fix]))
+    expect(fixes['env.MY_TIMEOUT']).toBe('Quote the value: "MY_TIMEOUT": "300000".')
+    expect(fixes['env.MY_FLAG']).toBe('Quote the value: "MY_FLAG": "true".')
+    expect(fixes['env.MY_LIST']).toBe(FINDING_CODES['CCF-SETTINGS-009'].fix)
+  })
+})
+
 describe('finding codes', () => {
   it('every documented code has a case', () => {
     expect(Object.keys(CASES).sort()).toEqual(Object.keys(FINDING_CODES).sort())

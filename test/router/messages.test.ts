@@ -304,6 +304,11 @@ describe('request validation', () => {
     expect(missing.status).toBe(404)
     expect((await missing.json()).error.type).toBe('not_found_error')
 
+    // A doubled slash is a path, not a host name: the message names the path as sent.
+    const doubled = await send({model: 'claude-sonnet-4-6', ...ask}, {token: devToken}, '//v1/messages')
+    expect(doubled.status).toBe(404)
+    expect((await doubled.json()).error.message).toBe('no route for POST //v1/messages')
+
     const short = await (await send({model: 'claude-sonnet-4-6', max_tokens: 3, messages: ask.messages})).json()
     expect(short.stop_reason).toBe('max_tokens')
     expect(short.content[0].text.length).toBe(12)
