@@ -239,7 +239,7 @@ export const FINDING_CODES = {
   },
   'CCF-SCRIPT-004': {
     severity: 'warning',
-    title: 'shellcheck reports a problem in a sh script (checked only when shellcheck is installed).',
+    title: 'shellcheck reports a problem in a sh or bash script (checked only when shellcheck is installed, in the dialect the shebang names).',
     why: 'shellcheck findings are often portability bugs that surface on dash (Debian, Ubuntu) or bash 3.2 (macOS).',
     fix: 'Follow the shellcheck wiki page for the SC code in the message.',
   },

@@ -191,6 +191,14 @@ const CASES: Record<FindingCode, CodeCase> = {
 }
 
 describe('finding fixes', () => {
+  it('checks a bash script as bash', async () => {
+    const bash = await script('setup.sh', '#!/bin/bash\nif [[ "$1" == x ]]; then echo yes; fi\n')
+    expect(bash.filter((item) => item.code.startsWith('CCF-SCRIPT-')), JSON.stringify(bash, null, 2)).toEqual([])
+    // The same lines under #!/bin/sh are not POSIX.
+    const sh = await script('setup.sh', '#!/bin/sh\nif [[ "$1" == x ]]; then echo yes; fi\n')
+    expect(sh.map((item) => item.code)).toContain('CCF-SCRIPT-004')
+  })
+
   it('names the key and value to quote', async () => {
     const findings = await settings(withEnv({MY_TIMEOUT: 300000, MY_FLAG: true, MY_LIST: [1]}))
     const fixes = Object.fromEntries(findings.filter((item) => item.code === 'CCF-SETTINGS-009').map((item) => [item.location, item.fix]))

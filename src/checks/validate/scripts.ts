@@ -45,12 +45,15 @@ function checkShScript(file: string, text: string): Finding[] {
   }
 
   const firstLine = text.split('\n', 1)[0].replace(/\r$/, '')
-  if (!/^#!\s*\/(usr\/)?bin\/(env\s+)?(sh|bash|dash)\b/.test(firstLine)) {
+  const shebang = /^#!\s*\/(usr\/)?bin\/(env\s+)?(sh|bash|dash)\b/.exec(firstLine)
+  if (!shebang) {
     findings.push(finding('CCF-SCRIPT-003', file, '1:1', `the first line is ${JSON.stringify(firstLine.slice(0, 60))}, not a #!/bin/sh shebang`))
   }
 
-  // dash is the strictest POSIX sh at hand (it is /bin/sh on Debian and Ubuntu).
-  const shell = findProgram('dash') ?? findProgram('sh')
+  // A bash script is checked as bash. For sh, dash is the strictest POSIX sh at hand (it is
+  // /bin/sh on Debian and Ubuntu).
+  const bash = shebang?.[3] === 'bash'
+  const shell = bash ? findProgram('bash') : (findProgram('dash') ?? findProgram('sh'))
   if (shell) {
     const result = spawnSync(shell, ['-n'], {input: text.replace(/\r\n/g, '\n'), encoding: 'utf8', timeout: 10_000})
     if (result.status !== 0 && result.status !== null) {
@@ -60,7 +63,7 @@ function checkShScript(file: string, text: string): Finding[] {
     }
   }
 
-  findings.push(...runShellcheck(file, text))
+  findings.push(...runShellcheck(file, text, bash ? 'bash' : 'sh'))
   return findings
 }
 
@@ -72,11 +75,11 @@ interface ShellcheckComment {
   message: string
 }
 
-function runShellcheck(file: string, text: string): Finding[] {
+function runShellcheck(file: string, text: string, dialect: 'sh' | 'bash'): Finding[] {
   const shellcheck = findProgram('shellcheck')
   if (!shellcheck) return []
 
-  const result = spawnSync(shellcheck, ['--format=json1', '--shell=sh', '--severity=warning', '-'], {input: text, encoding: 'utf8', timeout: 30_000, maxBuffer: 16 * 1024 * 1024})
+  const result = spawnSync(shellcheck, ['--format=json1', `--shell=${dialect}`, '--severity=warning', '-'], {input: text, encoding: 'utf8', timeout: 30_000, maxBuffer: 16 * 1024 * 1024})
   if (result.error || !result.stdout) return []
 
   let comments: ShellcheckComment[]
