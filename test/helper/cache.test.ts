@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -118,6 +118,26 @@ describe.concurrent('concurrent runs', () => {
     expect(run.stdout).toBe(`${readCache(sandbox).access_token}\n`)
     expect(existsSync(`${sandbox.cacheFile}.lock`)).toBe(false)
     expect(existsSync(`${sandbox.cacheFile}.lock.break`)).toBe(false)
+  }, 240_000)
+
+  it('status quotes its own path in the login hint', async () => {
+    const router = await newRouter()
+    const sandbox = newSandbox()
+    const script = writeHelper(sandbox, helperConfig({issuer: router.url, clientId: routerConfig.oauth.clientId}), 'linux')
+    const folder = join(sandbox.root, "it's $(touch pwned)")
+    mkdirSync(folder)
+    const odd = join(folder, 'auth-helper.sh')
+    writeFileSync(odd, readFileSync(script))
+
+    const run = await runHelper(sandbox, 'dash', odd, ['status'])
+    expect(run.code).toBe(3)
+    expect(run.stdout).toContain(`Issuer: ${router.url}\n`)
+    const hint = /Signed in: no \(run (.*) login\)/.exec(run.stdout)
+    expect(hint, run.stdout).not.toBeNull()
+    // Pasted into sh, the quoted path is the path itself, and nothing in it runs.
+    const echoed = execFileSync('sh', ['-c', `printf '%s' ${hint![1]}`], {cwd: sandbox.root, encoding: 'utf8'})
+    expect(echoed).toBe(odd)
+    expect(existsSync(join(sandbox.root, 'pwned'))).toBe(false)
   }, 240_000)
 
   it('8 ps1 runs refresh once and print the same token', async () => {
