@@ -81,19 +81,19 @@ function writableTarget(path: string): string {
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      if (target !== path || stats?.isSymbolicLink()) throw writeRefused(path, 'is a symlink to a missing file', 'Point the link at an existing file, or remove it.')
+      if (target !== path || stats?.isSymbolicLink()) throw writeRejected(path, 'is a symlink to a missing file', 'Point the link at an existing file, or remove it.')
       return path
     }
 
-    throw writeRefused(path, `cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'Check the path and its permissions.')
+    throw writeRejected(path, `cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'Check the path and its permissions.')
   }
 
-  if (!stats.isFile()) throw writeRefused(target, 'is not a regular file', 'Pass the path of a file; a folder, device or pipe is never replaced.')
+  if (!stats.isFile()) throw writeRejected(target, 'is not a regular file', 'Pass the path of a file; a folder, device or pipe is never replaced.')
   // Someone made it read-only on purpose, as `settings merge` also assumes.
-  if ((stats.mode & 0o200) === 0) throw writeRefused(target, 'is read-only', 'Make it writable (chmod u+w) or remove it, then run again.')
+  if ((stats.mode & 0o200) === 0) throw writeRejected(target, 'is read-only', 'Make it writable (chmod u+w) or remove it, then run again.')
   return target
 }
 
-function writeRefused(path: string, problem: string, hint: string): CcfleetError {
+function writeRejected(path: string, problem: string, hint: string): CcfleetError {
   return new CcfleetError(`Cannot write ${path}: it ${problem}.`, {code: 'WRITE_FAILED', exitCode: 4, hint})
 }
