@@ -58,6 +58,13 @@ export const FINDING_CODES = {
     fix: 'Use a path such as /usr/libexec/ccfleet/auth-helper.sh for helper.installPath.linux.',
   },
 
+  'CCF-CONFIG-007': {
+    severity: 'info',
+    title: 'package.maintainer is not set, so the Linux packages name a maintainer address guessed from organization.identifier.',
+    why: 'Package managers and auditors show that address as the contact for the package; a guessed one may not exist.',
+    fix: 'Set package.maintainer to a real team address, for example "Example IT <it@example.com>".',
+  },
+
   // Claude Code settings files.
   'CCF-SETTINGS-001': {
     severity: 'error',

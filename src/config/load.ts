@@ -170,7 +170,8 @@ function completeConfig(raw: RawConfig, source: string, bytes: Buffer): FleetCon
     package: {
       name: raw.package?.name ?? `${lastLabel}-claude-code-router`,
       version: raw.package?.version ?? DEFAULT_PACKAGE_VERSION,
-      maintainer: raw.package?.maintainer ?? `${raw.organization.name.replace(/[<>]/g, '')} IT <it@${identifier.split('.').reverse().join('.')}>`,
+      maintainer: raw.package?.maintainer ?? defaultMaintainer(raw.organization.name, identifier),
+      maintainerGuessed: raw.package?.maintainer === undefined,
       homepage: raw.package?.homepage,
     },
     router: {baseUrl: stripTrailingSlash(raw.router?.baseUrl ?? DEFAULT_ROUTER_BASE_URL)},
@@ -300,4 +301,12 @@ export function lineAndColumn(text: string, offset: number): {line: number; colu
 
 function stripTrailingSlash(url: string): string {
   return url.endsWith('/') ? url.slice(0, -1) : url
+}
+
+/**
+ * Returns the package maintainer used when `package.maintainer` is not set: the organization's IT
+ * team at the domain its reverse-DNS identifier names. It is a guess, so `validate` notes it.
+ */
+function defaultMaintainer(organizationName: string, identifier: string): string {
+  return `${organizationName.replace(/[<>]/g, '')} IT <it@${identifier.split('.').reverse().join('.')}>`
 }

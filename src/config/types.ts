@@ -34,7 +34,8 @@ export interface FleetConfig {
   sha256: string
 
   organization: {name: string; identifier: string}
-  package: {name: string; version: string; maintainer: string; homepage?: string}
+  /** `maintainerGuessed` is true when `package.maintainer` was not set and `maintainer` is the default. */
+  package: {name: string; version: string; maintainer: string; maintainerGuessed: boolean; homepage?: string}
   router: {baseUrl: string}
   oauth: {
     issuer?: string

@@ -95,6 +95,7 @@ const CASES: Record<FindingCode, CodeCase> = {
   'CCF-CONFIG-004': {trigger: () => config((raw) => (raw.helper.installPath = {linux: '/opt/My Tools/auth-helper.sh'})), clean: () => config((raw) => (raw.helper.installPath = {linux: '/opt/ccfleet/auth-helper.sh'}))},
   'CCF-CONFIG-005': {trigger: () => config((raw) => (raw.router.baseUrl = 'https://router.example.com/v1')), clean: () => config((raw) => (raw.router.baseUrl = 'https://router.example.com/gateway'))},
   'CCF-CONFIG-006': {trigger: () => config((raw) => (raw.helper.installPath = {linux: '/usr/local/libexec/ccfleet/auth-helper.sh'})), clean: () => validate([EXAMPLES.surepath])},
+  'CCF-CONFIG-007': {trigger: () => config((raw) => delete raw.package.maintainer), clean: () => validate([EXAMPLES.surepath])},
 
   'CCF-SETTINGS-001': {trigger: () => settings('{"apiKeyHelper": }'), clean: () => settings(GOOD_SETTINGS)},
   'CCF-SETTINGS-002': {trigger: () => settings('{\n  // router\n  "apiKeyHelper": "/usr/libexec/ccfleet/auth-helper.sh"\n}\n'), clean: () => settings('{\n  "apiKeyHelper": "/usr/libexec/ccfleet/auth-helper.sh // not a comment"\n}\n')},

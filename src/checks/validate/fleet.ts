@@ -57,6 +57,10 @@ export function checkFleetConfigMeaning(config: FleetConfig, file: string): Find
 
   for (const os of TARGET_OSES) findings.push(...checkInstallPath(config.helper.installPath[os], os, `helper.installPath.${os}`, file))
 
+  if (config.package.maintainerGuessed) {
+    findings.push(finding('CCF-CONFIG-007', file, 'package.maintainer', `package.maintainer is not set, so the .deb and .rpm name ${JSON.stringify(config.package.maintainer)}, an address guessed from organization.identifier`))
+  }
+
   const baseUrl = new URL(config.router.baseUrl)
   if (/^\/v1(\/|$)/.test(baseUrl.pathname)) {
     findings.push(finding('CCF-CONFIG-005', file, 'router.baseUrl', `router.baseUrl ${config.router.baseUrl} ends in ${baseUrl.pathname}; Claude Code appends /v1/messages itself`))
