@@ -3,8 +3,11 @@
 # paths map into that folder (C:\Users\a becomes <root>/C/Users/a), the registry is the JSON file
 # <root>/registry.json, the identity comes from CCFLEET_FAKE_SID and CCFLEET_FAKE_ADMIN, and ACL
 # changes are appended to <root>/acl.log. When it is not set, every function below uses the real
-# Windows API and the fake branches never run.
-$script:CcfFakeRoot = [Environment]::GetEnvironmentVariable('CCFLEET_FAKE_ROOT')
+# Windows API and the fake branches never run. The seam works only under pwsh on Linux or macOS,
+# where the script could change nothing real: on Windows the variable is ignored, so a stray one
+# never turns an install into a silent no-op.
+$script:CcfFakeRoot = $null
+if ($PSVersionTable['Platform'] -eq 'Unix') { $script:CcfFakeRoot = [Environment]::GetEnvironmentVariable('CCFLEET_FAKE_ROOT') }
 $script:CcfUtf8 = New-Object Text.UTF8Encoding -ArgumentList $false
 if ($script:CcfFakeRoot) {
     # pwsh on Linux has none of these; a test may still set its own.
