@@ -1,6 +1,5 @@
-import {createHash, randomBytes} from 'node:crypto'
-import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, chmodSync} from 'node:fs'
-import {basename, dirname, join, resolve} from 'node:path'
+import {createHash} from 'node:crypto'
+import {basename, resolve} from 'node:path'
 
 import {loadFleetConfig} from '../config/load.js'
 import type {FleetConfig, TargetOs} from '../config/types.js'
@@ -8,6 +7,10 @@ import {TARGET_OSES} from '../config/types.js'
 import {CcfleetError} from '../errors.js'
 import {ccfleetVersion} from '../version.js'
 import {sourceDateEpoch} from './epoch.js'
+import {BUILD_EXIT, MANIFEST_FILE} from './output/constants.js'
+import {checkOutputFolder} from './output/location.js'
+import {countFiles, listPaths, listUnlistedFiles, planOutput, type OutputPlan} from './output/plan.js'
+import {writeOutput, type RenameFunction} from './output/write.js'
 import {targetReadme} from './readme.js'
 import type {Artifact} from './types.js'
 
@@ -18,10 +21,15 @@ export interface BuildOptions {
   configPath: string
   outDir: string
   targets?: readonly TargetOs[]
-  /** Replace a non-empty output folder that is not a previous ccfleet build. */
+  /**
+   * Build into a non-empty folder that is not a previous ccfleet build, and overwrite files at the
+   * paths the build writes that the previous build did not write. Other files are never removed.
+   */
   force?: boolean
   /** Replaces the builders, for tests that inject a failure. */
   builders?: Partial<Record<TargetOs, TargetBuilder>>
+  /** Replaces renameSync while the new files move into place, for tests that inject a failure. */
+  rename?: RenameFunction
 }
 
 export interface ManifestEntry {
@@ -42,27 +50,32 @@ export interface BuildManifest {
   artifacts: ManifestEntry[]
 }
 
+/** The manifest of a finished build and what it did to files already in --out (relative `/` paths). */
 export interface BuildResult {
   outDir: string
   manifest: BuildManifest
+  /** Files of the previous build that this build no longer writes, now deleted. */
+  removed: string[]
+  /** Files that the previous build did not write or that changed since, overwritten under --force. */
+  overwritten: string[]
+  /** Files in --out that this build did not write and that its manifest does not list, left in place. */
+  unlisted: string[]
 }
 
-/** Exit codes of `ccfleet build` beyond the common ones. */
-export const BUILD_EXIT = {configInvalid: 3, outputRefused: 4, builderFailed: 5, writeFailed: 6} as const
-
-export const MANIFEST_FILE = 'manifest.json'
+export {BUILD_EXIT, MANIFEST_FILE}
 
 /**
  * Builds every artifact of the requested targets and writes them under `outDir`. Everything is built
- * in memory and written into a temporary folder next to `outDir`, which replaces `outDir` only when
- * complete. On any failure the temporary folder is removed and `outDir` is left as it was.
+ * in memory first. The write changes only files the previous build wrote, listed in its
+ * manifest.json, and with `force` files at the paths this build writes. On any failure `outDir` is
+ * left as it was (see writeOutput).
  */
 export async function buildFleet(options: BuildOptions): Promise<BuildResult> {
   const outDir = resolve(options.outDir)
   const targets = normalizeTargets(options.targets ?? TARGET_OSES)
   // Builders read SOURCE_DATE_EPOCH themselves; reading it here first rejects a bad value early.
   const epoch = sourceDateEpoch()
-  checkOutputFolder(outDir, options.force ?? false)
+  checkOutputFolder(outDir, options.configPath, options.force ?? false)
   const config = loadConfig(options.configPath)
 
   const artifacts: {target: TargetOs; artifact: Artifact}[] = []
@@ -86,8 +99,49 @@ export async function buildFleet(options: BuildOptions): Promise<BuildResult> {
   }
 
   const manifest = buildManifest(config, targets, epoch, artifacts)
-  writeTree(outDir, artifacts, manifest, epoch)
-  return {outDir, manifest}
+  const files = [
+    ...artifacts.map(({target, artifact}) => ({path: `${target}/${artifact.path}`, mode: artifact.mode, bytes: artifact.bytes})),
+    {path: MANIFEST_FILE, mode: 0o644, bytes: Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8')},
+  ]
+  const plan = planExistingFiles(outDir, files.map((file) => file.path), options.force ?? false)
+  writeOutput(outDir, files, plan, epoch, options.rename)
+  const unlisted = listUnlistedFiles(outDir, new Set(files.map((file) => file.path)))
+  return {outDir, manifest, removed: plan.remove, overwritten: plan.overwrite, unlisted}
+}
+
+function planExistingFiles(outDir: string, paths: string[], force: boolean): OutputPlan {
+  try {
+    return planOutput(outDir, paths, force)
+  } catch (error) {
+    if (error instanceof CcfleetError) throw error
+    throw new CcfleetError(`Reading the files already in ${outDir} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      code: 'WRITE_FAILED',
+      hint: 'Check that the folder and its files are readable. Nothing was written.',
+      exitCode: BUILD_EXIT.writeFailed,
+      cause: error,
+    })
+  }
+}
+
+/** Describes for stderr what a build did to files it did not write in this run. Returns no line when no such file exists. */
+export function describeOutputChanges(result: BuildResult): string[] {
+  const notes: string[] = []
+  if (result.removed.length > 0) {
+    notes.push(`Removed ${countFiles(result.removed.length)} of the previous build that this build no longer writes: ${listPaths(result.removed)}`)
+  }
+
+  if (result.overwritten.length > 0) {
+    notes.push(`Warning: --force overwrote ${countFiles(result.overwritten.length)} that the previous build did not write or that changed since: ${listPaths(result.overwritten)}`)
+  }
+
+  if (result.unlisted.length > 0) {
+    notes.push(
+      `Warning: ${result.outDir} contains ${countFiles(result.unlisted.length)} that this build did not write, left in place: ${listPaths(result.unlisted)}. ` +
+        '`ccfleet validate` reports them as CCF-DIST-003. Remove them, or build into an empty folder.',
+    )
+  }
+
+  return notes
 }
 
 function normalizeTargets(targets: readonly string[]): TargetOs[] {
@@ -160,83 +214,4 @@ function buildManifest(config: FleetConfig, targets: TargetOs[], epoch: number, 
 
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex')
-}
-
-/** Accepts a missing or empty folder, or a previous ccfleet build; anything else needs --force. */
-function checkOutputFolder(outDir: string, force: boolean): void {
-  if (!existsSync(outDir)) return
-  const stat = statSync(outDir)
-  if (!stat.isDirectory()) {
-    throw new CcfleetError(`--out ${outDir} exists and is not a folder`, {code: 'OUTPUT_REFUSED', hint: 'Choose another --out path or remove that file.', exitCode: BUILD_EXIT.outputRefused})
-  }
-
-  if (force || readdirSync(outDir).length === 0 || isPreviousBuild(outDir)) return
-  throw new CcfleetError(`--out ${outDir} is not empty and contains no ccfleet ${MANIFEST_FILE}; the build would replace everything in it`, {
-    code: 'OUTPUT_REFUSED',
-    hint: 'Choose an empty or new folder, or pass --force to replace its contents.',
-    exitCode: BUILD_EXIT.outputRefused,
-  })
-}
-
-function isPreviousBuild(outDir: string): boolean {
-  try {
-    const manifest = JSON.parse(readFileSync(join(outDir, MANIFEST_FILE), 'utf8')) as {generator?: unknown}
-    return manifest.generator === 'ccfleet'
-  } catch {
-    return false
-  }
-}
-
-/**
- * Writes the tree into `<parent>/.<name>.ccfleet-new-<pid>-<random>` and swaps it into place with renames on
- * the same file system. Files get the artifact's mode and the build timestamp as mtime.
- */
-function writeTree(outDir: string, artifacts: {target: TargetOs; artifact: Artifact}[], manifest: BuildManifest, epoch: number): void {
-  const parent = dirname(outDir)
-  const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`
-  const staging = join(parent, `.${basename(outDir)}.ccfleet-new-${suffix}`)
-  const previous = join(parent, `.${basename(outDir)}.ccfleet-old-${suffix}`)
-  try {
-    mkdirSync(parent, {recursive: true})
-    mkdirSync(staging, {mode: 0o755})
-    const folders = new Set<string>()
-    for (const {target, artifact} of artifacts) {
-      const path = join(staging, target, ...artifact.path.split('/'))
-      mkdirSync(dirname(path), {recursive: true, mode: 0o755})
-      folders.add(dirname(path))
-      writeFileSync(path, artifact.bytes, {mode: artifact.mode})
-      chmodSync(path, artifact.mode)
-      utimesSync(path, epoch, epoch)
-    }
-
-    const manifestPath = join(staging, MANIFEST_FILE)
-    writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n', {mode: 0o644})
-    utimesSync(manifestPath, epoch, epoch)
-    for (const folder of [...folders].sort().reverse()) utimesSync(folder, epoch, epoch)
-    utimesSync(staging, epoch, epoch)
-  } catch (error) {
-    rmSync(staging, {recursive: true, force: true})
-    throw writeError(outDir, error)
-  }
-
-  try {
-    if (existsSync(outDir)) renameSync(outDir, previous)
-    renameSync(staging, outDir)
-  } catch (error) {
-    // Put the previous output back if the swap failed half way.
-    if (!existsSync(outDir) && existsSync(previous)) renameSync(previous, outDir)
-    rmSync(staging, {recursive: true, force: true})
-    throw writeError(outDir, error)
-  }
-
-  rmSync(previous, {recursive: true, force: true})
-}
-
-function writeError(outDir: string, error: unknown): CcfleetError {
-  return new CcfleetError(`Writing the build output to ${outDir} failed: ${error instanceof Error ? error.message : String(error)}`, {
-    code: 'WRITE_FAILED',
-    hint: 'Check that the parent folder exists, is writable and has free space. The previous output, if any, was kept.',
-    exitCode: BUILD_EXIT.writeFailed,
-    cause: error,
-  })
 }

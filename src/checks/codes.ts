@@ -19,6 +19,12 @@ export const FINDING_CODES = {
     why: 'The file was skipped without any check.',
     fix: 'Rename it with its usual extension (.json, .jsonc, .mobileconfig, .plist, .sh, .ps1, .reg, .deb, .rpm, .tar.gz) or leave it out.',
   },
+  'CCF-FILE-003': {
+    severity: 'error',
+    title: 'A folder given to validate contains no file that validate can check (it is empty, or holds only files of unknown kinds, hidden files or node_modules).',
+    why: 'Nothing was checked, so a CI run would pass without looking at any artifact; the path is often a typo or the wrong folder.',
+    fix: 'Pass the build output folder or the files themselves, for example `ccfleet validate dist`; validate recognizes .json, .jsonc, .mobileconfig, .plist, .sh, .ps1, .reg, .deb, .rpm and .tar.gz files.',
+  },
 
   // Fleet config.
   'CCF-CONFIG-001': {
@@ -345,6 +351,12 @@ export const FINDING_CODES = {
     title: 'manifest.json records a config hash that differs from the fleet config in --config.',
     why: 'The dist folder was built from another version of the config.',
     fix: 'Rebuild with the current config.',
+  },
+  'CCF-DIST-006': {
+    severity: 'error',
+    title: 'A folder looks like `ccfleet build` output (a macos, linux or windows subfolder with files validate recognizes, or a file the build marks as its own) but has no manifest.json.',
+    why: 'Without the manifest, validate cannot tell a missing, added or changed artifact; it checks only the files that are there.',
+    fix: 'Rebuild into the folder with `ccfleet build --config FILE --out DIR`, or copy the whole build output including manifest.json.',
   },
 } satisfies Record<string, CodeInfo>
 

@@ -6,7 +6,7 @@ import type {TargetOs} from '../config/types.js'
 export default class Validate extends BaseCommand {
   static override summary = 'Check fleet configs, Claude Code settings files and built artifacts.'
 
-  static override description = `Detects the kind of each file and checks it; a folder is searched for files it recognizes, and a folder with manifest.json is checked against it.
+  static override description = `Detects the kind of each file and checks it; a folder is searched for files it recognizes, and a folder with manifest.json is checked against it. A folder argument in which no file can be checked is an error (CCF-FILE-003), so a wrong path cannot pass.
 
 - fleet config (.jsonc): schema, routing policy, URLs, helper install paths.
 - Claude Code settings file (.json): strict JSON, BOM, apiKeyHelper quoting, base URL, env value types, variables that override the helper, forceLogin keys, deprecated variables, model pins (with --config).
@@ -14,7 +14,7 @@ export default class Validate extends BaseCommand {
 - .sh and .ps1: shebang, CRLF, sh -n, shellcheck (when installed), ASCII, Windows PowerShell 5.1, values embedded from --config.
 - .deb, .rpm, .tar.gz: structure, metadata, digests, modes and owners, expected files; settings and scripts inside are checked too.
 - .reg (Windows policy): the regedit header, the HKLM or HKCU policy key, and the settings JSON in its Settings value.
-- dist folder: files missing from, extra to or changed since manifest.json.
+- dist folder: files missing from, extra to or changed since manifest.json; build output without manifest.json is an error (CCF-DIST-006).
 
 Every finding has a stable code (CCF-...), a severity, the file, a key path or line:column, a message and a fix. docs/checks.md explains each code.
 

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {spawnSync} from 'node:child_process'
@@ -8,6 +8,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {BUILD_EXIT, buildFleet, type BuildManifest} from '../../src/artifacts/build.js'
 import {DEFAULT_SOURCE_DATE_EPOCH} from '../../src/artifacts/epoch.js'
+import {checkOutputLocation} from '../../src/artifacts/output/location.js'
 import {CcfleetError} from '../../src/errors.js'
 import {FIXTURE_CONFIG, HOSTILE_MAINTAINER, HOSTILE_ORGANIZATION} from '../packaging/support.js'
 
@@ -152,15 +153,36 @@ describe('ccfleet build service', () => {
     expect(readdirSync(work).sort()).toEqual(['dist', 'fleet.jsonc'])
   })
 
-  it('replaces a previous build in place', async () => {
+  it('rebuild keeps files it did not write', async () => {
     const out = join(work, 'dist')
-    await buildFleet({configPath: writeConfig(), outDir: out})
+    const first = await buildFleet({configPath: writeConfig(), outDir: out})
     writeFileSync(join(out, 'stale.txt'), 'left over')
-    const {manifest} = await buildFleet({configPath: writeConfig({...FIXTURE_CONFIG, package: {...FIXTURE_CONFIG.package, version: '2.0.0'}}), outDir: out, targets: ['linux']})
-    expect(existsSync(join(out, 'stale.txt'))).toBe(false)
+    mkdirSync(join(out, 'windows', 'signed'))
+    writeFileSync(join(out, 'windows', 'signed', 'install.ps1'), 'signed copy')
+    const result = await buildFleet({configPath: writeConfig({...FIXTURE_CONFIG, package: {...FIXTURE_CONFIG.package, version: '2.0.0'}}), outDir: out, targets: ['linux']})
+
+    expect(readFileSync(join(out, 'stale.txt'), 'utf8')).toBe('left over')
+    expect(readFileSync(join(out, 'windows', 'signed', 'install.ps1'), 'utf8')).toBe('signed copy')
     expect(existsSync(join(out, 'macos'))).toBe(false)
-    expect(manifest.targets).toEqual(['linux'])
+    expect(readdirSync(join(out, 'windows'))).toEqual(['signed'])
+    expect(existsSync(join(out, 'linux', 'example-claude-code-router_1.2.3_all.deb'))).toBe(false)
     expect(existsSync(join(out, 'linux', 'example-claude-code-router_2.0.0_all.deb'))).toBe(true)
+    expect(result.manifest.targets).toEqual(['linux'])
+    expect(result.unlisted).toEqual(['stale.txt', 'windows/signed/install.ps1'])
+    expect(result.overwritten).toEqual([])
+    const stillWritten = new Set(result.manifest.artifacts.map((artifact) => artifact.path))
+    expect(result.removed).toEqual(first.manifest.artifacts.map((artifact) => artifact.path).filter((path) => !stillWritten.has(path)).sort())
+    expect(result.removed).toContain('linux/example-claude-code-router_1.2.3_all.deb')
+    expect(readdirSync(out).filter((name) => name.startsWith('.'))).toEqual([])
+  })
+
+  it('rebuild in place matches a fresh build', async () => {
+    const config = writeConfig()
+    await buildFleet({configPath: config, outDir: join(work, 'again')})
+    await buildFleet({configPath: config, outDir: join(work, 'again')})
+    await buildFleet({configPath: config, outDir: join(work, 'fresh')})
+    expect(snapshot(join(work, 'again'))).toEqual(snapshot(join(work, 'fresh')))
+    expect(statSync(join(work, 'again')).mtimeMs).toBe(statSync(join(work, 'fresh')).mtimeMs)
   })
 
   it('refuses a non-empty folder that is no ccfleet build', async () => {
@@ -175,8 +197,184 @@ describe('ccfleet build service', () => {
     writeFileSync(join(out, 'manifest.json'), '{"generator": "something-else"}')
     expect((await failureOf(buildFleet({configPath: writeConfig(), outDir: out}))).exitCode).toBe(BUILD_EXIT.outputRefused)
 
-    await buildFleet({configPath: writeConfig(), outDir: out, force: true})
-    expect(existsSync(join(out, 'thesis.tex'))).toBe(false)
+    const result = await buildFleet({configPath: writeConfig(), outDir: out, force: true})
+    expect(readFileSync(join(out, 'thesis.tex'), 'utf8')).toBe('precious')
+    expect(result.unlisted).toEqual(['thesis.tex'])
+    expect(result.overwritten).toEqual(['manifest.json'])
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).generator).toBe('ccfleet')
+  })
+
+  it('overwrites foreign files only with --force', async () => {
+    const config = writeConfig()
+    const out = join(work, 'dist')
+    await buildFleet({configPath: config, outDir: out, targets: ['linux']})
+    mkdirSync(join(out, 'macos'))
+    writeFileSync(join(out, 'macos', 'install.sh'), 'hand-written')
+    writeFileSync(join(out, 'macos', 'notes.txt'), 'notes')
+    const before = snapshot(out)
+
+    const error = await failureOf(buildFleet({configPath: config, outDir: out}))
+    expect(error.exitCode).toBe(BUILD_EXIT.outputRefused)
+    expect(error.message).toContain('macos/install.sh (not written by the previous build)')
+    expect(error.hint).toMatch(/--force/)
+    expect(snapshot(out)).toEqual(before)
+
+    const result = await buildFleet({configPath: config, outDir: out, force: true})
+    expect(result.overwritten).toEqual(['macos/install.sh'])
+    expect(result.unlisted).toEqual(['macos/notes.txt'])
+    expect(readFileSync(join(out, 'macos', 'install.sh'), 'utf8')).toMatch(/^#!\/bin\/sh\n/)
+  })
+
+  it('treats an edited build file as foreign', async () => {
+    const config = writeConfig()
+    const out = join(work, 'dist')
+    await buildFleet({configPath: config, outDir: out})
+    writeFileSync(join(out, 'macos', 'install.sh'), 'edited by hand\n')
+    writeFileSync(join(out, 'windows', 'detect.ps1'), 'edited by hand\r\n')
+
+    const error = await failureOf(buildFleet({configPath: config, outDir: out}))
+    expect(error.exitCode).toBe(BUILD_EXIT.outputRefused)
+    expect(error.message).toContain('macos/install.sh (changed since the previous build wrote it)')
+    expect(readFileSync(join(out, 'macos', 'install.sh'), 'utf8')).toBe('edited by hand\n')
+
+    const result = await buildFleet({configPath: config, outDir: out, targets: ['linux'], force: true})
+    expect(readFileSync(join(out, 'macos', 'install.sh'), 'utf8')).toBe('edited by hand\n')
+    expect(readFileSync(join(out, 'windows', 'detect.ps1'), 'utf8')).toBe('edited by hand\r\n')
+    expect(result.unlisted).toEqual(['macos/install.sh', 'windows/detect.ps1'])
+    expect(result.removed).toContain('macos/uninstall.sh')
+    expect(result.removed).not.toContain('macos/install.sh')
+  })
+
+  it('ignores manifest entries outside target folders', async () => {
+    const config = writeConfig()
+    const out = join(work, 'dist')
+    await buildFleet({configPath: config, outDir: out, targets: ['linux']})
+    const notes = Buffer.from('my notes\n')
+    writeFileSync(join(out, 'NOTES.txt'), notes)
+    writeFileSync(join(work, 'outside.txt'), notes)
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as BuildManifest
+    const entry = {target: 'linux' as const, size: notes.length, mode: '0644', sha256: createHash('sha256').update(notes).digest('hex'), description: ''}
+    manifest.artifacts.push({...entry, path: 'NOTES.txt'}, {...entry, path: '../outside.txt'}, {...entry, path: 'linux/../NOTES.txt'})
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest))
+
+    const result = await buildFleet({configPath: config, outDir: out, targets: ['linux']})
+    expect(readFileSync(join(out, 'NOTES.txt'), 'utf8')).toBe('my notes\n')
+    expect(readFileSync(join(work, 'outside.txt'), 'utf8')).toBe('my notes\n')
+    expect(result.removed).toEqual([])
+    expect(result.unlisted).toEqual(['NOTES.txt'])
+  })
+
+  it('rejects links and folders in the way', async () => {
+    const config = writeConfig()
+    const out = join(work, 'dist')
+    const elsewhere = join(work, 'elsewhere')
+    mkdirSync(elsewhere)
+    writeFileSync(join(elsewhere, 'install.sh'), 'not yours')
+    await buildFleet({configPath: config, outDir: out, targets: ['linux']})
+    symlinkSync(elsewhere, join(out, 'macos'))
+    for (const force of [false, true]) {
+      const error = await failureOf(buildFleet({configPath: config, outDir: out, force}))
+      expect(error.exitCode).toBe(BUILD_EXIT.outputRefused)
+      expect(error.message).toContain('macos is a symbolic link')
+      expect(readdirSync(elsewhere)).toEqual(['install.sh'])
+      expect(readFileSync(join(elsewhere, 'install.sh'), 'utf8')).toBe('not yours')
+    }
+
+    rmSync(join(out, 'macos'))
+    mkdirSync(join(out, 'macos', 'install.sh'), {recursive: true})
+    writeFileSync(join(out, 'macos', 'install.sh', 'keep.txt'), 'x')
+    const error = await failureOf(buildFleet({configPath: config, outDir: out, force: true}))
+    expect(error.exitCode).toBe(BUILD_EXIT.outputRefused)
+    expect(error.message).toContain('macos/install.sh is a folder')
+    expect(readFileSync(join(out, 'macos', 'install.sh', 'keep.txt'), 'utf8')).toBe('x')
+  })
+
+  it('rejects the config folder as output', async () => {
+    const config = writeConfig()
+    writeFileSync(join(work, 'notes.txt'), 'important')
+    const before = snapshot(work)
+    for (const force of [false, true]) {
+      const error = await failureOf(buildFleet({configPath: config, outDir: work, force}))
+      expect(error.exitCode).toBe(BUILD_EXIT.outputRefused)
+      expect(error.message).toContain(`is the folder of the fleet config ${config}`)
+      expect(error.hint).toMatch(/dedicated output folder/)
+      expect(snapshot(work)).toEqual(before)
+    }
+
+    const nested = join(work, 'dist', 'config')
+    mkdirSync(nested, {recursive: true})
+    const nestedConfig = join(nested, 'fleet.jsonc')
+    writeFileSync(nestedConfig, readFileSync(config))
+    const error = await failureOf(buildFleet({configPath: nestedConfig, outDir: join(work, 'dist'), force: true}))
+    expect(error.exitCode).toBe(BUILD_EXIT.outputRefused)
+    expect(error.message).toContain('is a folder that contains the fleet config')
+
+    symlinkSync(work, join(work, 'link-to-work'))
+    const linked = await failureOf(buildFleet({configPath: config, outDir: join(work, 'link-to-work'), force: true}))
+    expect(linked.exitCode).toBe(BUILD_EXIT.outputRefused)
+    expect(readFileSync(join(work, 'notes.txt'), 'utf8')).toBe('important')
+    expect(readFileSync(config, 'utf8')).toBe(JSON.stringify(FIXTURE_CONFIG, null, 2))
+  })
+
+  it('rejects the root and home folders', () => {
+    const config = writeConfig()
+    const savedHome = process.env.HOME
+    const home = join(work, 'home')
+    mkdirSync(join(home, 'projects'), {recursive: true})
+    process.env.HOME = home
+    try {
+      const rejection = (outDir: string) => {
+        try {
+          checkOutputLocation(outDir, config)
+        } catch (error) {
+          if (error instanceof CcfleetError) return error
+          throw error
+        }
+
+        throw new Error(`expected --out ${outDir} to be rejected`)
+      }
+
+      expect(rejection('/').message).toContain('is the file system root')
+      expect(rejection(home).message).toContain('is your home folder')
+      expect(rejection(work).exitCode).toBe(BUILD_EXIT.outputRefused)
+      expect(() => checkOutputLocation(join(home, 'projects'), config)).not.toThrow()
+      expect(() => checkOutputLocation(join(work, 'missing'), config)).not.toThrow()
+    } finally {
+      if (savedHome === undefined) delete process.env.HOME
+      else process.env.HOME = savedHome
+    }
+  })
+
+  it('keeps everything when the swap fails', async () => {
+    const config = writeConfig()
+    const out = join(work, 'dist')
+    await buildFleet({configPath: config, outDir: out})
+    writeFileSync(join(out, 'NOTES.txt'), 'notes')
+    const before = snapshot(out)
+    // 16 old files move aside, then 17 new ones move in, manifest.json last (rename 33).
+    for (const failAt of [1, 5, 16, 17, 30, 33]) {
+      let renames = 0
+      const rename = (from: string, to: string) => {
+        renames++
+        if (renames === failAt) throw new Error('injected rename failure')
+        renameSync(from, to)
+      }
+
+      const error = await failureOf(buildFleet({configPath: writeConfig({...FIXTURE_CONFIG, package: {...FIXTURE_CONFIG.package, version: '2.0.0'}}), outDir: out, rename}))
+      expect(error.exitCode, `failure at rename ${failAt}`).toBe(BUILD_EXIT.writeFailed)
+      expect(error.message).toContain('injected rename failure')
+      expect(snapshot(out), `failure at rename ${failAt}`).toEqual(before)
+      expect(readdirSync(out).filter((name) => name.startsWith('.')), `failure at rename ${failAt}`).toEqual([])
+    }
+  })
+
+  it('removes a new folder when the swap fails', async () => {
+    const out = join(work, 'new', 'dist')
+    const error = await failureOf(buildFleet({configPath: writeConfig(), outDir: out, rename: () => {
+      throw new Error('injected rename failure')
+    }}))
+    expect(error.exitCode).toBe(BUILD_EXIT.writeFailed)
+    expect(existsSync(join(work, 'new'))).toBe(false)
   })
 
   it('refuses an output path that is a file', async () => {
@@ -308,6 +506,52 @@ describe('ccfleet build command', () => {
     expect(refused.status).toBe(4)
     expect(refused.stderr).toMatch(/--force/)
     expect(cli(['--config', writeConfig(), '--out', 'dist'], {SOURCE_DATE_EPOCH: '-1'}).status).toBe(2)
+  })
+
+  it('keeps foreign files and names them', () => {
+    const config = writeConfig()
+    expect(cli(['--config', config, '--out', 'dist']).status).toBe(0)
+    writeFileSync(join(work, 'dist', 'fleet.jsonc'), readFileSync(config))
+    writeFileSync(join(work, 'dist', 'NOTES.txt'), 'notes\n')
+    mkdirSync(join(work, 'dist', 'signed'))
+    writeFileSync(join(work, 'dist', 'signed', 'claude-code.signed.mobileconfig'), 'sig\n')
+
+    const inside = cli(['--config', join('dist', 'fleet.jsonc'), '--out', 'dist'])
+    expect(inside.status).toBe(4)
+    expect(inside.stderr).toContain('is the folder of the fleet config')
+
+    const result = cli(['--config', config, '--out', 'dist'])
+    expect(result.status).toBe(0)
+    expect(result.stderr).toContain('contains 3 files that this build did not write, left in place: NOTES.txt, fleet.jsonc, signed/claude-code.signed.mobileconfig')
+    expect(result.stdout).not.toContain('NOTES.txt')
+    expect(readFileSync(join(work, 'dist', 'fleet.jsonc'), 'utf8')).toBe(readFileSync(config, 'utf8'))
+    expect(readFileSync(join(work, 'dist', 'NOTES.txt'), 'utf8')).toBe('notes\n')
+    expect(readFileSync(join(work, 'dist', 'signed', 'claude-code.signed.mobileconfig'), 'utf8')).toBe('sig\n')
+  })
+
+  it('rejects the working folder and its ancestors', () => {
+    const project = join(work, 'project')
+    mkdirSync(join(project, 'deep'), {recursive: true})
+    writeFileSync(join(project, 'notes.txt'), 'important')
+    const config = writeConfig(FIXTURE_CONFIG, join('project', 'fleet.jsonc'))
+    const inProject = (args: string[], cwd: string) => spawnSync(process.execPath, [join(REPO, 'bin', 'run.js'), 'build', ...args], {cwd, encoding: 'utf8'})
+
+    const here = inProject(['--config', 'fleet.jsonc', '--out', '.', '--force'], project)
+    expect(here.status).toBe(4)
+    expect(here.stderr).toContain('the build must not write into it')
+    expect(here.stderr).toMatch(/Try: .*dedicated output folder/)
+
+    const working = inProject(['--config', config, '--out', '.', '--force'], join(project, 'deep'))
+    expect(working.status).toBe(4)
+    expect(working.stderr).toContain('is the current working folder')
+
+    const ancestor = inProject(['--config', join(REPO, 'examples', 'minimal.fleet.jsonc'), '--out', '..', '--force'], join(project, 'deep'))
+    expect(ancestor.status).toBe(4)
+    expect(ancestor.stderr).toContain('is a folder that contains the current working folder')
+
+    expect(readdirSync(project).sort()).toEqual(['deep', 'fleet.jsonc', 'notes.txt'])
+    expect(readdirSync(join(project, 'deep'))).toEqual([])
+    expect(readFileSync(join(project, 'notes.txt'), 'utf8')).toBe('important')
   })
 
   it('prints a JSON error under --json', () => {

@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {cpSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {cpSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import plist from 'plist'
@@ -9,6 +9,8 @@ import {buildFleet} from '../../src/artifacts/build.js'
 import {readAr, readRpm, readTar} from '../../src/checks/archive.js'
 import type {TargetOs} from '../../src/config/types.js'
 import {runValidate} from '../../src/checks/validate/index.js'
+import {loadFleetConfig} from '../../src/config/load.js'
+import {renderAuthHelper} from '../../src/helper/render.js'
 import {cleanTemp, EXAMPLES, fleetConfig, rewriteDebData, rewriteTarball, tempFolder, validate} from './support.js'
 import {gunzipSync} from 'node:zlib'
 
@@ -171,6 +173,55 @@ describe('validate on broken copies', () => {
     const found = new Set(findings.map((item) => item.code))
     expect(found.has('CCF-DIST-005')).toBe(true)
     expect(found.has('CCF-PKG-007')).toBe(true)
+  })
+})
+
+describe('validate on build output without manifest', () => {
+  function copyOf(source: string): string {
+    const target = join(tempFolder(), 'output')
+    cpSync(source, target, {recursive: true})
+    return target
+  }
+
+  it('reports a build that lost manifest.json', async () => {
+    const folder = copyOf(built.get('surepath')!)
+    rmSync(join(folder, 'manifest.json'))
+    rmSync(join(folder, 'macos', 'install.sh'))
+    const report = await runValidate({paths: [folder]})
+    const missing = report.findings.filter((item) => item.code === 'CCF-DIST-006')
+    expect(missing.map((item) => item.file)).toEqual([folder])
+    expect(missing[0].severity).toBe('error')
+    expect(missing[0].fix).toMatch(/ccfleet build/)
+    expect(report.exitCode).toBe(1)
+    expect(report.files.find((file) => file.path === folder)?.kind).toBe('dist')
+    expect(report.files.some((file) => file.kind === 'deb')).toBe(true)
+    expect(report.files.some((file) => file.kind === 'profile')).toBe(true)
+  })
+
+  it('reports a platform folder copied alone', async () => {
+    const folder = copyOf(join(built.get('surepath')!, 'macos'))
+    const codes = (await validate([folder])).map((item) => item.code)
+    expect(codes).toContain('CCF-DIST-006')
+
+    rmSync(join(folder, 'README.md'))
+    expect((await validate([folder])).map((item) => item.code)).toContain('CCF-DIST-006')
+  })
+
+  it('accepts a platform folder inside its build', async () => {
+    for (const target of TARGETS) {
+      const report = await runValidate({paths: [join(built.get('surepath')!, target)], strict: true})
+      expect(report.findings.filter((item) => item.severity !== 'info'), target).toEqual([])
+      expect(report.exitCode, target).toBe(0)
+    }
+  })
+
+  it('accepts a rendered helper beside settings', async () => {
+    const folder = tempFolder()
+    writeFileSync(join(folder, 'auth-helper.sh'), renderAuthHelper(loadFleetConfig(EXAMPLES.surepath), 'linux'), {mode: 0o755})
+    writeFileSync(join(folder, 'settings.json'), JSON.stringify({apiKeyHelper: '/usr/libexec/ccfleet/auth-helper.sh', env: {ANTHROPIC_BASE_URL: 'https://model-router.surepath.ai'}}))
+    const codes = (await validate([folder])).map((item) => item.code)
+    expect(codes).not.toContain('CCF-DIST-006')
+    expect(codes).not.toContain('CCF-FILE-003')
   })
 })
 

@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {mkdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {DOMParser} from '@xmldom/xmldom'
@@ -60,6 +60,28 @@ describe('validate exit codes', () => {
     expect(result.stdout).toContain('CCF-FILE-001')
     expect(result.status).toBe(1)
   })
+
+  it('exits 1 for folders with nothing to check', () => {
+    const empty = tempFolder()
+    const junk = tempFolder()
+    put(junk, 'notes.txt', 'hi\n')
+    const namedLikeConfig = join(tempFolder(), 'dir.jsonc')
+    mkdirSync(namedLikeConfig)
+    for (const [folder, message] of [[empty, 'the folder is empty'], [junk, 'no file that validate can check'], [namedLikeConfig, 'the folder is empty']]) {
+      for (const flags of [[], ['--strict']]) {
+        const result = ccfleet(['validate', ...flags, folder])
+        expect(result.stdout, folder).toContain('CCF-FILE-003')
+        expect(result.stdout, folder).toContain(message)
+        expect(result.status, `${folder} ${flags.join(' ')}`).toBe(1)
+      }
+    }
+  })
+
+  it('reports an empty folder beside a good file', () => {
+    const result = ccfleet(['validate', put(tempFolder(), 'settings.json', GOOD), tempFolder()])
+    expect(result.stdout).toContain('CCF-FILE-003')
+    expect(result.status).toBe(1)
+  })
 })
 
 describe('validate reporters', () => {
@@ -100,6 +122,27 @@ describe('validate reporters', () => {
     expect(Number(badSuite.getAttribute('failures'))).toBe(failingCodes.size)
     const goodSuite = suites.find((suite) => suite.getAttribute('name') === good)!
     expect(goodSuite.getElementsByTagName('failure').length).toBe(0)
+  })
+
+  it('--json and --junit name an empty folder', () => {
+    const folder = tempFolder()
+    const empty = join(folder, 'empty')
+    mkdirSync(empty)
+    const junit = join(folder, 'junit.xml')
+    const result = ccfleet(['validate', '--json', '--junit', junit, empty])
+    const report = JSON.parse(result.stdout)
+    const check = schemaValidator('validate-report.schema.json')
+    expect(check(report), JSON.stringify(check.errors)).toBe(true)
+    expect(report.files).toEqual([{path: empty, kind: 'folder', checks: ['CCF-FILE-003']}])
+    expect(report.findings.map((item: {code: string}) => item.code)).toEqual(['CCF-FILE-003'])
+    expect(report.exitCode).toBe(1)
+    expect(result.status).toBe(1)
+
+    const document = new DOMParser().parseFromString(readFileSync(junit, 'utf8'), 'text/xml')
+    const suites = Array.from(document.getElementsByTagName('testsuite'))
+    expect(suites.map((suite) => suite.getAttribute('name'))).toEqual([empty])
+    expect(suites[0].getAttribute('failures')).toBe('1')
+    expect(suites[0].getElementsByTagName('failure')[0].getAttribute('type')).toBe('error')
   })
 
   it('--junit fails warnings only with --strict', () => {

@@ -1,5 +1,5 @@
 import {copyFileSync, cpSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -81,6 +81,10 @@ const PS_OK = "$ErrorActionPreference = 'Stop'\r\nWrite-Output 'ok'\r\n"
 const CASES: Record<FindingCode, CodeCase> = {
   'CCF-FILE-001': {trigger: () => validate([join(tempFolder(), 'missing.json')]), clean: () => settings(GOOD_SETTINGS)},
   'CCF-FILE-002': {trigger: () => validate([put(tempFolder(), 'notes.txt', 'hello\n')]), clean: () => settings(GOOD_SETTINGS)},
+  'CCF-FILE-003': {
+    trigger: () => validate([dirname(put(tempFolder(), 'junk/notes.txt', 'hello\n'))]),
+    clean: () => validate([dirname(put(tempFolder(), 'settings/settings.json', JSON.stringify(GOOD_SETTINGS)))]),
+  },
 
   'CCF-CONFIG-001': {trigger: () => validate([put(tempFolder(), 'fleet.jsonc', '{"organization": {"name": "x",}')]), clean: () => validate([EXAMPLES.surepath])},
   'CCF-CONFIG-002': {trigger: () => config((raw) => delete raw.policy.defaultPolicy.routes['claude-opus-4-6']), clean: () => validate([EXAMPLES.surepath])},
@@ -189,6 +193,7 @@ const CASES: Record<FindingCode, CodeCase> = {
     trigger: () => distCopy(() => {}, fleetConfig(tempFolder(), (raw) => (raw.organization.name = 'Other Corp'))),
     clean: () => distCopy(() => {}, EXAMPLES.surepath),
   },
+  'CCF-DIST-006': {trigger: () => distCopy((folder) => rmSync(join(folder, 'manifest.json'))), clean: () => validate([dist])},
 }
 
 describe('finding fixes', () => {

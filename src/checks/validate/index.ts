@@ -45,6 +45,7 @@ export function codesForKind(kind: FileKind): string[] {
     reg: ['CCF-REG-', 'CCF-SETTINGS-'],
     unknown: ['CCF-FILE-002'],
     missing: ['CCF-FILE-001'],
+    folder: ['CCF-FILE-003'],
   }
   return Object.keys(FINDING_CODES).filter((code) => prefixes[kind].some((prefix) => code.startsWith(prefix)))
 }
@@ -88,7 +89,12 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRep
   }
 }
 
-async function checkPath(path: string, context: CheckContext, findings: Finding[], files: CheckedFile[], explicit: boolean): Promise<void> {
+/**
+ * Checks one file or folder. `explicit` marks a path given on the command line: an unknown file
+ * kind is reported only there, and a folder there must yield at least one checked file.
+ * `inBuild` marks a folder inside a build output that already has its own dist entry.
+ */
+async function checkPath(path: string, context: CheckContext, findings: Finding[], files: CheckedFile[], explicit: boolean, inBuild = false): Promise<void> {
   let stats
   try {
     stats = statSync(path)
@@ -100,7 +106,16 @@ async function checkPath(path: string, context: CheckContext, findings: Finding[
   }
 
   if (stats.isDirectory()) {
-    await checkFolder(path, context, findings, files)
+    const before = files.length
+    await checkFolder(path, context, findings, files, inBuild)
+    if (explicit && files.length === before) {
+      const message = readdirSync(path).length === 0
+        ? 'the folder is empty, so nothing was checked'
+        : 'the folder contains no file that validate can check (it skips files of unknown kinds, hidden files and node_modules), so nothing was checked'
+      findings.push(finding('CCF-FILE-003', path, '', message))
+      files.push({path, kind: 'folder', checks: codesForKind('folder')})
+    }
+
     return
   }
 
@@ -120,18 +135,29 @@ async function checkPath(path: string, context: CheckContext, findings: Finding[
   files.push({path, kind, checks: codesForKind(kind)}, ...(outcome.members ?? []))
 }
 
-async function checkFolder(path: string, context: CheckContext, findings: Finding[], files: CheckedFile[]): Promise<void> {
+async function checkFolder(path: string, context: CheckContext, findings: Finding[], files: CheckedFile[], inBuild: boolean): Promise<void> {
   const entries = readdirSync(path, {withFileTypes: true}).sort((a, b) => a.name.localeCompare(b.name))
+  let isBuild = inBuild
   if (entries.some((entry) => entry.isFile() && entry.name === 'manifest.json')) {
     const {checkDistFolder} = await import('./dist.js')
     const outcome = checkDistFolder(path, context)
     findings.push(...outcome.findings)
     files.push({path, kind: 'dist', checks: codesForKind('dist')})
+    isBuild = true
+  } else if (!inBuild) {
+    // A build output may have lost its manifest.json. Its files are still checked below.
+    const {describeBuildOutput} = await import('./dist.js')
+    const reason = describeBuildOutput(path, (file) => detectKind(file, Buffer.alloc(0)) !== 'unknown')
+    if (reason) {
+      findings.push(finding('CCF-DIST-006', path, '', `the folder looks like ccfleet build output (${reason}) but has no manifest.json, so missing, added or changed files cannot be detected`))
+      files.push({path, kind: 'dist', checks: codesForKind('dist')})
+      isBuild = true
+    }
   }
 
   for (const entry of entries) {
     if (entry.name === 'node_modules' || entry.name.startsWith('.') || entry.name === 'manifest.json') continue
-    await checkPath(join(path, entry.name), context, findings, files, false)
+    await checkPath(join(path, entry.name), context, findings, files, false, isBuild)
   }
 }
 

@@ -1,7 +1,10 @@
 import type {Finding, FindingCounts} from '../findings.js'
 
-/** The kinds of input validate recognizes. */
-export type FileKind = 'fleet-config' | 'settings' | 'profile' | 'plist' | 'sh-script' | 'ps-script' | 'deb' | 'rpm' | 'tarball' | 'reg' | 'dist' | 'unknown' | 'missing'
+/**
+ * The kinds of input validate recognizes. `missing` is a path that cannot be read, and `folder` a
+ * folder given on the command line in which no file could be checked.
+ */
+export type FileKind = 'fleet-config' | 'settings' | 'profile' | 'plist' | 'sh-script' | 'ps-script' | 'deb' | 'rpm' | 'tarball' | 'reg' | 'dist' | 'unknown' | 'missing' | 'folder'
 
 export interface CheckedFile {
   /** The path as given (or found inside a folder). */
