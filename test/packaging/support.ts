@@ -74,7 +74,7 @@ export function expectGolden(name: string, actual: string): void {
 /** A managed-scope fleet config with fixed values, so golden files do not follow the examples. */
 export const FIXTURE_CONFIG = {
   organization: {name: 'Example Corp', identifier: 'com.example'},
-  package: {name: 'example-claude-code-router', version: '1.2.3', maintainer: 'Example Corp IT <it@example.com>', maintainerGuessed: false, homepage: 'https://it.example.com/claude-code'},
+  package: {name: 'example-claude-code-router', version: '1.2.3', maintainer: 'Example Corp IT <it@example.com>', homepage: 'https://it.example.com/claude-code'},
   router: {baseUrl: 'https://model-router.surepath.ai'},
   oauth: {deviceAuthorizationEndpoint: 'https://auth.example.com/device', tokenEndpoint: 'https://auth.example.com/token', clientId: 'claude-code-cli'},
   settings: {scope: 'managed', env: {CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1'}},
