@@ -11,6 +11,8 @@ export interface ServeOptions extends Omit<RouterOptions, 'config' | 'log' | 'qu
   quirks: string[]
   /** JSON-lines request log file; stderr when absent. */
   logFile?: string
+  /** Format of the first stdout line: the base URL alone, or the JSON object `{"url": ...}`. */
+  urlFormat?: 'plain' | 'json'
 }
 
 /**
@@ -47,7 +49,7 @@ export async function serveRouter(options: ServeOptions): Promise<void> {
     })
   }
 
-  process.stdout.write(router.url + '\n')
+  process.stdout.write((options.urlFormat === 'json' ? JSON.stringify({url: router.url}) : router.url) + '\n')
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
