@@ -52,3 +52,12 @@ export function formatErrorForHumans(error: CcfleetError): string {
   if (error.hint) lines.push(`Try: ${error.hint}`)
   return lines.join('\n') + '\n'
 }
+
+/**
+ * Writes an error where ccfleet's output contract puts it: with `--json` the object
+ * `{"error": {code, message, hint?, details?}}` on stdout, otherwise the message and hint on stderr.
+ */
+export function writeError(error: CcfleetError, json: boolean): void {
+  if (json) process.stdout.write(JSON.stringify({error: error.toJSON()}, null, 2) + '\n')
+  else process.stderr.write(formatErrorForHumans(error))
+}

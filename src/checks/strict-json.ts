@@ -1,5 +1,6 @@
-import {createScanner, findNodeAtLocation, parse, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError} from 'jsonc-parser'
+import {createScanner, findNodeAtLocation, parse, parseTree, SyntaxKind, type Node, type ParseError} from 'jsonc-parser'
 
+import {describeParseError} from '../config/jsonc-errors.js'
 import {lineAndColumn} from '../config/load.js'
 
 /**
@@ -42,7 +43,7 @@ export function analyzeJson(input: Buffer | string): StrictJsonResult {
   const value = parse(text, errors, {allowTrailingComma: true, disallowComments: false, allowEmptyContent: false})
   for (const error of errors) {
     const {line, column} = at(error.offset)
-    problems.push({kind: 'syntax', line, column, message: `invalid JSON at ${line}:${column}: ${describeParseError(printParseErrorCode(error.error))}`})
+    problems.push({kind: 'syntax', line, column, message: `invalid JSON at ${line}:${column}: ${describeParseError(error.error)}`})
   }
 
   problems.push(...scanCommentsAndTrailingCommas(text, at))
@@ -123,26 +124,4 @@ function findDuplicateKeys(root: Node, at: (offset: number) => {line: number; co
 
   visit(root, [])
   return problems
-}
-
-function describeParseError(code: string): string {
-  const words: Record<string, string> = {
-    InvalidSymbol: 'unexpected character',
-    InvalidNumberFormat: 'invalid number',
-    PropertyNameExpected: 'expected a property name in double quotes',
-    ValueExpected: 'expected a value',
-    ColonExpected: "expected ':'",
-    CommaExpected: "expected ',' or a closing bracket",
-    CloseBraceExpected: "expected '}'",
-    CloseBracketExpected: "expected ']'",
-    EndOfFileExpected: 'unexpected text after the end of the JSON value',
-    InvalidCommentToken: 'invalid comment',
-    UnexpectedEndOfComment: 'unterminated comment',
-    UnexpectedEndOfString: 'unterminated string',
-    UnexpectedEndOfNumber: 'unterminated number',
-    InvalidUnicode: 'invalid \\u escape',
-    InvalidEscapeCharacter: 'invalid escape sequence',
-    InvalidCharacter: 'control character inside a string',
-  }
-  return words[code] ?? code
 }

@@ -1,6 +1,10 @@
-import {Command} from '@oclif/core'
+import {Command, Errors, type Interfaces} from '@oclif/core'
 
-import {CcfleetError, formatErrorForHumans} from '../errors.js'
+import {CcfleetError, writeError} from '../errors.js'
+import {usageErrorFromParse} from './usage.js'
+
+type FlagOutput = {[name: string]: any}
+type ArgOutput = {[name: string]: any}
 
 /**
  * Base of every ccfleet command. Commands only parse flags, call a service and return its result:
@@ -20,15 +24,34 @@ export abstract class BaseCommand extends Command {
     if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
   }
 
+  /** Returns the command as a user types it, such as "settings merge". */
+  protected commandWords(): string {
+    return (this.id ?? '').split(':').join(' ')
+  }
+
+  /** Parses the command line like oclif, but turns every parser error into a USAGE error (exit 2). */
+  protected override async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    try {
+      return await super.parse(options, argv)
+    } catch (error) {
+      throw usageErrorFromParse(error, this.config.bin, this.commandWords())
+    }
+  }
+
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<unknown> {
     if (error instanceof CcfleetError) {
-      if (this.jsonEnabled()) {
-        process.stdout.write(JSON.stringify({error: error.toJSON()}, null, 2) + '\n')
-      } else {
-        process.stderr.write(formatErrorForHumans(error))
-      }
-
+      writeError(error, this.jsonEnabled())
       this.exit(error.exitCode)
+    }
+
+    // oclif's own JSON error output is the whole error object, with internals such as the loaded
+    // package.json. Print ccfleet's shape instead; without --json oclif prints the message.
+    if (this.jsonEnabled() && !(error instanceof Errors.ExitError)) {
+      writeError(new CcfleetError(error.message, {code: 'UNEXPECTED'}), true)
+      this.exit(error.oclif?.exit ?? 1)
     }
 
     return super.catch(error)

@@ -1,6 +1,6 @@
 import {parseArgs, type ParseArgsConfig} from 'node:util'
 
-import {CcfleetError, formatErrorForHumans} from '../errors.js'
+import {CcfleetError, writeError} from '../errors.js'
 
 /** Set to any value to send every command through oclif (tests compare both paths with it). */
 export const NO_FAST_PATH_ENV = 'CCFLEET_NO_FAST_PATH'
@@ -49,8 +49,7 @@ export async function runFastPath(argv: string[]): Promise<number | undefined> {
     return 0
   } catch (error) {
     if (!(error instanceof CcfleetError)) throw error
-    if (json) process.stdout.write(JSON.stringify({error: error.toJSON()}, null, 2) + '\n')
-    else process.stderr.write(formatErrorForHumans(error))
+    writeError(error, json)
     return error.exitCode
   }
 }

@@ -65,7 +65,7 @@ ${exitCodeTable({0: 'no check failed (warnings may remain)', 1: 'at least one ch
       this.out(formatDoctorReport(report, makeStyle(flags.color ?? shouldColor())).trimEnd())
     }
 
-    process.exitCode = report.ok ? 0 : 1
+    process.exitCode = report.exitCode
     return report
   }
 }

@@ -1,6 +1,7 @@
 import Build from './build.js'
 import Demo from './demo.js'
 import Doctor from './doctor.js'
+import Help from './help.js'
 import HelperRender from './helper/render.js'
 import Init from './init.js'
 import PolicyCheck from './policy/check.js'
@@ -18,6 +19,7 @@ export const COMMANDS = {
   build: Build,
   demo: Demo,
   doctor: Doctor,
+  help: Help,
   'helper:render': HelperRender,
   'policy:check': PolicyCheck,
   'router:check': RouterCheck,

@@ -1,11 +1,11 @@
 import {createHash} from 'node:crypto'
-import {readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import type {ErrorObject} from 'ajv'
-import {findNodeAtLocation, parse, parseTree, printParseErrorCode, type ParseError} from 'jsonc-parser'
+import {findNodeAtLocation, parse, parseTree, type ParseError} from 'jsonc-parser'
 
 import {CcfleetError} from '../errors.js'
 import {
@@ -20,6 +20,7 @@ import {
   DEFAULT_ROUTER_BASE_URL,
   DEFAULT_TOKEN_CACHE,
 } from './defaults.js'
+import {describeParseError} from './jsonc-errors.js'
 import {PATTERN_DESCRIPTIONS} from './pattern-descriptions.js'
 import type {FleetConfig} from './types.js'
 
@@ -33,14 +34,41 @@ export function loadFleetConfig(path: string): FleetConfig {
   try {
     bytes = readFileSync(absolute)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new CcfleetError(`Cannot read fleet config ${absolute}: ${code === 'ENOENT' ? 'file not found' : String(error)}`, {
-      code: 'CONFIG_NOT_FOUND',
-      hint: 'Pass --config with the path of your fleet.jsonc, or create one with `ccfleet init`.',
-    })
+    throw readError(absolute, error as NodeJS.ErrnoException)
   }
 
   return parseFleetConfig(bytes.toString('utf8'), absolute, bytes)
+}
+
+function readError(absolute: string, error: NodeJS.ErrnoException): CcfleetError {
+  if (error.code === 'EISDIR') {
+    const example = configFilesIn(absolute)[0] ?? join(absolute, 'fleet.jsonc')
+    return new CcfleetError(`Cannot read fleet config ${absolute}: it is a folder, not a file`, {
+      code: 'CONFIG_IS_FOLDER',
+      hint: `Pass the fleet config file itself, for example --config ${example}.`,
+      details: {file: absolute},
+    })
+  }
+
+  const denied = error.code === 'EACCES' || error.code === 'EPERM'
+  const reasons: Record<string, string> = {ENOENT: 'file not found', ENOTDIR: 'a part of the path is not a folder', EACCES: 'permission denied', EPERM: 'permission denied'}
+  return new CcfleetError(`Cannot read fleet config ${absolute}: ${reasons[error.code ?? ''] ?? error.message}`, {
+    code: 'CONFIG_NOT_FOUND',
+    hint: denied ? 'Make the file readable for this user, or run as a user who can read it.' : 'Pass --config with the path of your fleet.jsonc, or create one with `ccfleet init`.',
+    details: {file: absolute},
+  })
+}
+
+/** Lists the .jsonc files directly inside a folder, to name one in a hint. Returns none for an unreadable folder. */
+function configFilesIn(folder: string): string[] {
+  try {
+    return readdirSync(folder)
+      .filter((name) => name.endsWith('.jsonc'))
+      .sort()
+      .map((name) => join(folder, name))
+  } catch {
+    return []
+  }
 }
 
 /** Parses fleet config text. `source` names the file in error messages. */
@@ -51,7 +79,7 @@ export function parseFleetConfig(text: string, source = '<inline>', bytes: Buffe
   if (errors.length > 0) {
     const first = errors[0]
     const {line, column} = lineAndColumn(body, first.offset)
-    throw new CcfleetError(`${source}:${line}:${column}: invalid JSONC: ${printParseErrorCode(first.error)}`, {
+    throw new CcfleetError(`${source}:${line}:${column}: invalid JSONC: ${describeParseError(first.error)}`, {
       code: 'CONFIG_SYNTAX',
       hint: 'Fix the syntax at that position; comments and trailing commas are allowed in fleet.jsonc.',
     })

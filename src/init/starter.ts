@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, isAbsolute, join, relative, resolve, sep} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
@@ -118,6 +118,14 @@ export interface InitResult {
  */
 export function writeStarterConfig(answers: StarterAnswers, out: string, force: boolean): InitResult {
   const file = resolve(out)
+  if (isFolder(file)) {
+    throw new CcfleetError(`${file} is a folder, not a file; nothing was written`, {
+      code: 'INIT_OUT_IS_FOLDER',
+      exitCode: 2,
+      hint: `Pass the path of the file to write, for example --out ${join(out, 'fleet.jsonc')}.`,
+    })
+  }
+
   if (existsSync(file) && !force) {
     throw new CcfleetError(`${file} already exists; nothing was written`, {code: 'INIT_EXISTS', hint: 'Pass --force to overwrite it, or --out to write elsewhere.'})
   }
@@ -136,7 +144,24 @@ export function writeStarterConfig(answers: StarterAnswers, out: string, force: 
     throw error
   }
 
-  mkdirSync(dirname(file), {recursive: true})
-  writeFileSync(file, text, {flag: force ? 'w' : 'wx'})
+  try {
+    mkdirSync(dirname(file), {recursive: true})
+    writeFileSync(file, text, {flag: force ? 'w' : 'wx'})
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    let reason = (error as Error).message
+    if (code === 'EACCES' || code === 'EPERM') reason = 'permission denied'
+    else if (code === 'EEXIST') reason = 'something already exists at that path, such as a broken symbolic link'
+    throw new CcfleetError(`Cannot write ${file}: ${reason}`, {code: 'WRITE_FAILED', hint: 'Check that the folder is writable, or pass --out with another path.', cause: error})
+  }
+
   return {file, written: true}
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
 }

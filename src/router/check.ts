@@ -17,6 +17,8 @@ export interface CheckResult {
 export interface CheckReport {
   url: string
   ok: boolean
+  /** Problems with the base URL itself, such as a trailing /v1. */
+  warnings: string[]
   checks: CheckResult[]
 }
 
@@ -27,10 +29,21 @@ export interface TokenSource {
   helper?: string
 }
 
-/** Reads the token from exactly one source. Tokens never come from a command-line argument value. */
-export async function obtainToken(source: TokenSource): Promise<string | undefined> {
+/**
+ * Reads the token from exactly one source. None or several raise a usage error (exit 2) before
+ * any source is read. Tokens never come from a command-line argument value.
+ */
+export async function obtainToken(source: TokenSource): Promise<string> {
   const given = [source.tokenFile, source.tokenEnv, source.helper].filter((value) => value !== undefined)
   if (given.length > 1) throw new CcfleetError('Give only one of --token-file, --token-env and --helper.', {code: 'USAGE', exitCode: 2})
+  if (given.length === 0) {
+    throw new CcfleetError('Missing token source: most checks send authenticated requests, so they need an access token.', {
+      code: 'USAGE',
+      exitCode: 2,
+      hint: 'Pass one of --token-file FILE, --token-env NAME or --helper COMMAND (for example the apiKeyHelper script).',
+    })
+  }
+
   let raw: string | undefined
   if (source.tokenFile !== undefined) {
     try {
@@ -46,7 +59,7 @@ export async function obtainToken(source: TokenSource): Promise<string | undefin
   }
 
   const token = raw?.split(/\r?\n/)[0].trim()
-  if (raw !== undefined && !token) throw new CcfleetError('The token source is empty: no access token was found.', {hint: 'Check that the file, variable or helper output contains the access token on its first line.'})
+  if (!token) throw new CcfleetError('The token source is empty: no access token was found.', {hint: 'Check that the file, variable or helper output contains the access token on its first line.'})
   return token
 }
 
@@ -65,7 +78,7 @@ const ASK = {max_tokens: 64, messages: [{role: 'user', content: 'Reply with the 
 
 interface CheckContext {
   url: string
-  token?: string
+  token: string
   timeoutMs: number
 }
 
@@ -97,7 +110,6 @@ async function call(context: CheckContext, path: string, init: {method?: string;
 }
 
 function bearer(context: CheckContext): Record<string, string> {
-  expect(context.token, 'no token: pass --token-file, --token-env or --helper')
   return {authorization: `Bearer ${context.token}`}
 }
 
@@ -194,7 +206,8 @@ const CHECKS: Check[] = [
     name: 'hello',
     async run(context) {
       const response = await fetch(context.url + '/api/hello', {method: 'HEAD', signal: AbortSignal.timeout(context.timeoutMs)})
-      expect(response.status < 500, `HEAD /api/hello answered ${response.status}`)
+      expect(!endsInV1(context.url), `the base URL ends in /v1 (HEAD /api/hello answered ${response.status}): ${V1_WARNING}`)
+      expect(response.status >= 200 && response.status < 300, `HEAD /api/hello answered ${response.status}, expected 2xx`)
       return `HEAD /api/hello: ${response.status}`
     },
   },
@@ -283,8 +296,18 @@ const CHECKS: Check[] = [
 
 export const CHECK_NAMES = CHECKS.map((check) => check.name)
 
-/** Runs every conformance check against a router, one after another. */
-export async function checkRouter(url: string, token: string | undefined, options: {timeoutMs?: number} = {}): Promise<CheckReport> {
+/** Reason a base URL must not end in /v1, for the warning and the hello check. */
+const V1_WARNING = 'Claude Code appends /v1/messages to ANTHROPIC_BASE_URL itself, so it would request /v1/v1/messages'
+
+function endsInV1(base: string): boolean {
+  return /\/v1$/i.test(new URL(base).pathname)
+}
+
+/**
+ * Checks a router base URL and returns it without trailing slashes, with warnings about it.
+ * Raises a usage error (exit 2) for anything but an http or https URL.
+ */
+export function routerBaseUrl(url: string): {base: string; warnings: string[]} {
   const base = url.replace(/\/+$/, '')
   try {
     const parsed = new URL(base)
@@ -293,6 +316,16 @@ export async function checkRouter(url: string, token: string | undefined, option
     throw new CcfleetError(`"${url}" is not an http or https URL.`, {code: 'USAGE', exitCode: 2, hint: 'Pass the router base URL, for example http://127.0.0.1:8787.'})
   }
 
+  if (!endsInV1(base)) return {base, warnings: []}
+
+  const suggested = new URL(base)
+  suggested.pathname = suggested.pathname.slice(0, -'/v1'.length)
+  return {base, warnings: [`The base URL ${base} ends in /v1. ${V1_WARNING}. Use ${suggested.href.replace(/\/+$/, '')} instead.`]}
+}
+
+/** Runs every conformance check against a router, one after another. */
+export async function checkRouter(url: string, token: string, options: {timeoutMs?: number} = {}): Promise<CheckReport> {
+  const {base, warnings} = routerBaseUrl(url)
   const context: CheckContext = {url: base, token, timeoutMs: options.timeoutMs ?? 30_000}
   const checks: CheckResult[] = []
   for (const check of CHECKS) {
@@ -308,7 +341,7 @@ export async function checkRouter(url: string, token: string | undefined, option
     checks.push({...result, durationMs: Math.round(performance.now() - started)})
   }
 
-  return {url: base, ok: checks.every((check) => check.ok), checks}
+  return {url: base, ok: checks.every((check) => check.ok), warnings, checks}
 }
 
 export function formatCheckReport(report: CheckReport): string {

@@ -13,6 +13,8 @@ export interface ServeOptions extends Omit<RouterOptions, 'config' | 'log' | 'qu
   quirks: string[]
   /** JSON-lines request log file; stderr when absent. */
   logFile?: string
+  /** Format of the first stdout line: the base URL alone, or the JSON object `{"url": ...}`. */
+  urlFormat?: 'plain' | 'json'
 }
 
 /**
@@ -63,7 +65,7 @@ export async function serveRouter(options: ServeOptions): Promise<void> {
     process.on('SIGTERM', stop)
   })
 
-  process.stdout.write(router.url + '\n')
+  process.stdout.write((options.urlFormat === 'json' ? JSON.stringify({url: router.url}) : router.url) + '\n')
   for (const warning of policyWarnings(config)) log(JSON.stringify({time: new Date().toISOString(), event: 'config-warning', error: warning}))
   await stopped
 

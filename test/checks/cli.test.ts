@@ -180,6 +180,7 @@ describe('doctor output', () => {
     const check = schemaValidator('doctor-report.schema.json')
     expect(check(report), JSON.stringify(check.errors)).toBe(true)
     expect(report.ok).toBe(false)
+    expect(report.exitCode).toBe(1)
     expect(result.status).toBe(1)
   })
 

@@ -1,7 +1,12 @@
 import {describe, expect, it} from 'vitest'
 
-import {readFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
+import {printParseErrorCode} from 'jsonc-parser'
+
+import {describeParseError} from '../../src/config/jsonc-errors.js'
 import {loadFleetConfig, parseFleetConfig} from '../../src/config/load.js'
 import {PATTERN_DESCRIPTIONS} from '../../src/config/pattern-descriptions.js'
 import {CcfleetError} from '../../src/errors.js'
@@ -120,5 +125,55 @@ describe('fleet config', () => {
     expect(error.message).toContain('oauth.clientId')
     const newline = failureOf(JSON.stringify({...minimal, helper: {installPath: {linux: '/opt/a\nb'}}}))
     expect(newline.message).toContain('helper.installPath.linux')
+  })
+
+  it('names a folder passed as the config', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ccfleet-load-'))
+    try {
+      writeFileSync(join(folder, 'example.fleet.jsonc'), '{}')
+      mkdirSync(join(folder, 'nested'))
+      let error: unknown
+      try {
+        loadFleetConfig(folder)
+      } catch (caught) {
+        error = caught
+      }
+
+      expect(error).toBeInstanceOf(CcfleetError)
+      expect((error as CcfleetError).code).toBe('CONFIG_IS_FOLDER')
+      expect((error as CcfleetError).message).toBe(`Cannot read fleet config ${folder}: it is a folder, not a file`)
+      expect((error as CcfleetError).hint).toBe(`Pass the fleet config file itself, for example --config ${join(folder, 'example.fleet.jsonc')}.`)
+    } finally {
+      rmSync(folder, {recursive: true, force: true})
+    }
+  })
+
+  it('describes every JSONC error code in words', () => {
+    for (let code = 1; code <= 16; code++) {
+      const name = printParseErrorCode(code)
+      const words = describeParseError(code)
+      expect(name, `code ${code}`).not.toBe('<unknown ParseErrorCode>')
+      expect(words, name).not.toContain(name)
+      expect(words, name).not.toMatch(/[a-z][A-Z]|syntax error/)
+    }
+  })
+
+  it('reports JSONC syntax errors in words', () => {
+    const cases: [string, string][] = [
+      ['{"organization": {"name": "Org" "identifier": "x"}}', "1:33: invalid JSONC: expected ',' or a closing bracket"],
+      ['{"organization": }', '1:18: invalid JSONC: expected a value'],
+      ['{"organization" {}}', "1:17: invalid JSONC: expected ':'"],
+      ['{"organization": "Org', '1:18: invalid JSONC: unterminated string'],
+      ['{"organization": 1.}', '1:18: invalid JSONC: unterminated number'],
+      ['{"organization": @}', '1:18: invalid JSONC: unexpected character'],
+      ['{"organization": "\\x"}', '1:18: invalid JSONC: invalid escape sequence'],
+      ['{"organization": 1', "1:19: invalid JSONC: expected '}'"],
+      ['{} {}', '1:4: invalid JSONC: unexpected text after the end of the JSON value'],
+      ['{1: 2}', '1:2: invalid JSONC: expected a property name in double quotes'],
+      ['{"a": 1 /* open', '1:9: invalid JSONC: unterminated comment'],
+    ]
+    for (const [text, expected] of cases) {
+      expect(failureOf(text).message, text).toBe(`fleet.jsonc:${expected}`)
+    }
   })
 })

@@ -168,4 +168,18 @@ describe('ccfleet init CLI', () => {
     expect(invalid.code).toBe(2)
     expect(invalid.stderr).toContain('router.baseUrl')
   })
+
+  it('exits 2 when --out is a folder', () => {
+    mkdirSync(join(dir, 'configs'))
+    const flags = ['init', '--org-name', 'A', '--identifier', 'com.a', '--issuer', 'https://l.a.example', '--client-id', 'c', '--out', 'configs']
+    for (const extra of [[], ['--force']]) {
+      const result = ccfleet([...flags, ...extra])
+      expect(result.code, extra.join(' ')).toBe(2)
+      expect(result.stderr, extra.join(' ')).toBe(`Error: ${join(dir, 'configs')} is a folder, not a file; nothing was written\nTry: Pass the path of the file to write, for example --out ${join('configs', 'fleet.jsonc')}.\n`)
+    }
+
+    const json = ccfleet([...flags, '--force', '--json'])
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stdout).error.code).toBe('INIT_OUT_IS_FOLDER')
+  })
 })

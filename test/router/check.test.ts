@@ -23,7 +23,7 @@ afterAll(async () => {
   rmSync(folder, {recursive: true, force: true})
 })
 
-type Breakage = 'forbidden-instead-of-401' | 'stream-out-of-order' | 'plain-error' | 'no-count-tokens'
+type Breakage = 'forbidden-instead-of-401' | 'stream-out-of-order' | 'plain-error' | 'no-count-tokens' | 'no-hello'
 
 /**
  * A router that behaves like `router serve` except for one deliberate fault, so each failing check
@@ -51,6 +51,8 @@ async function brokenRouter(breakage: Breakage): Promise<{url: string; close: ()
       status = 404
       text = '{}'
     }
+
+    if (breakage === 'no-hello' && request.url?.startsWith('/api/hello')) status = 404
 
     response.writeHead(status, {'content-type': upstream.headers.get('content-type') ?? 'application/json', 'request-id': upstream.headers.get('request-id') ?? ''})
     response.end(text)
@@ -88,6 +90,7 @@ describe('router check', () => {
     ['stream-out-of-order', ['stream-events']],
     ['plain-error', ['error-shape']],
     ['no-count-tokens', ['count-tokens']],
+    ['no-hello', ['hello']],
   ]
   for (const [breakage, failing] of expectations) {
     it(`names ${failing.join(', ')} against a router with ${breakage}`, async () => {
@@ -102,6 +105,15 @@ describe('router check', () => {
     })
   }
 
+  it('fails hello and warns for a base URL ending in /v1', async () => {
+    const report = await checkRouter(router.url + '/v1/', router.control.issueTokens().accessToken)
+    expect(report.url).toBe(router.url + '/v1')
+    expect(report.warnings).toEqual([`The base URL ${router.url}/v1 ends in /v1. Claude Code appends /v1/messages to ANTHROPIC_BASE_URL itself, so it would request /v1/v1/messages. Use ${router.url} instead.`])
+    const hello = report.checks.find((check) => check.name === 'hello')!
+    expect(hello.ok).toBe(false)
+    expect(hello.detail).toContain('the base URL ends in /v1')
+  })
+
   it('rejects bad event orders', () => {
     const event = (name: string, data: object = {}) => ({event: name, data: {type: name, index: 0, ...data}})
     const good = [event('message_start'), event('ping'), event('content_block_start'), event('content_block_delta', {delta: {type: 'text_delta', text: 'hi'}}), event('content_block_stop'), event('message_delta', {usage: {output_tokens: 1}}), event('message_stop')]
@@ -114,7 +126,7 @@ describe('router check', () => {
   })
 
   it('escapes the JUnit report', () => {
-    const xml = junitReport({url: 'http://x', ok: false, checks: [{name: 'a<b', ok: false, detail: 'got "<html>" & \u0001', durationMs: 5}]})
+    const xml = junitReport({url: 'http://x', ok: false, warnings: [], checks: [{name: 'a<b', ok: false, detail: 'got "<html>" & \u0001', durationMs: 5}]})
     expect(xml).toContain('name="a&lt;b"')
     expect(xml).toContain('message="got &quot;&lt;html&gt;&quot; &amp; ?"')
     expect(xml).toContain('failures="1"')
@@ -157,4 +169,37 @@ describe('router check', () => {
     expect(result.status).toBe(2)
     expect(result.stderr).toContain('only one of --token-file, --token-env and --helper')
   })
+  it('exits 2 without a token source, before any request', async () => {
+    router.control.clearRequests()
+    const human = await runCli(['router', 'check', router.url])
+    expect(human.status).toBe(2)
+    expect(human.stdout).toBe('')
+    expect(human.stderr).toBe('Error: Missing token source: most checks send authenticated requests, so they need an access token.\nTry: Pass one of --token-file FILE, --token-env NAME or --helper COMMAND (for example the apiKeyHelper script).\n')
+
+    const json = await runCli(['router', 'check', router.url, '--json'])
+    expect(json.status).toBe(2)
+    expect(JSON.parse(json.stdout).error.code).toBe('USAGE')
+    expect(router.control.requests()).toEqual([])
+  })
+
+  it('warns on stderr for a base URL ending in /v1', async () => {
+    const tokenFile = join(folder, 'v1-token')
+    writeFileSync(tokenFile, router.control.issueTokens().accessToken + '\n', {mode: 0o600})
+    const result = await runCli(['router', 'check', router.url + '/v1', '--token-file', tokenFile])
+    expect(result.status).toBe(1)
+    expect(result.stderr.split('\n')[0]).toBe(`Warning: The base URL ${router.url}/v1 ends in /v1. Claude Code appends /v1/messages to ANTHROPIC_BASE_URL itself, so it would request /v1/v1/messages. Use ${router.url} instead.`)
+    expect(result.stdout).toMatch(/^FAIL {2}hello /m)
+  })
 })
+
+/** Runs the CLI without blocking this process's event loop, which serves the routers it calls. */
+function runCli(args: string[]): Promise<{status: number | null; stdout: string; stderr: string}> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/run.js', ...args])
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
+    child.on('exit', (status: number | null) => resolve({status, stdout, stderr}))
+  })
+}

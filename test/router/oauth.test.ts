@@ -343,6 +343,20 @@ describe('router serve command', () => {
     expect(warnings[0].error).toContain('minimal.fleet.jsonc describes no routing policy, so every Messages request gets 404')
   })
 
+  it('prints the URL as one JSON line with --json', async () => {
+    const child = spawn(process.execPath, ['bin/run.js', 'router', 'serve', '--config', 'examples/groups.fleet.jsonc', '--json'], {stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    child.stdout!.on('data', (chunk) => (stdout += chunk))
+    const [line] = (await once(createInterface({input: child.stdout!}), 'line')) as [string]
+    const {url} = JSON.parse(line)
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect((await fetch(url + '/api/hello')).status).toBe(200)
+    child.kill('SIGTERM')
+    const [code] = await once(child, 'exit')
+    expect(code).toBe(0)
+    expect(stdout).toBe(line + '\n')
+  })
+
   it('rejects an unknown quirk with exit 2', async () => {
     const child = spawn(process.execPath, ['bin/run.js', 'router', 'serve', '--config', 'examples/groups.fleet.jsonc', '--quirk', 'bogus'], {stdio: ['ignore', 'pipe', 'pipe']})
     let stderr = ''

@@ -39,6 +39,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   return {
     schemaVersion: 1,
     ok: summary.fail === 0,
+    exitCode: summary.fail === 0 ? 0 : 1,
     os: options.os,
     home: options.home,
     durationMs: Date.now() - started,

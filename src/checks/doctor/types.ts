@@ -63,6 +63,8 @@ export interface SettingsSourceInfo {
 export interface DoctorReport {
   schemaVersion: 1
   ok: boolean
+  /** The exit code of `ccfleet doctor`: 1 when a check failed, else 0. */
+  exitCode: 0 | 1
   os: TargetOs
   home: string
   durationMs: number

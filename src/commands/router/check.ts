@@ -5,9 +5,9 @@ import {BaseCommand, COMMON_EXIT_CODES, exitCodeTable} from '../../cli/base.js'
 export default class RouterCheck extends BaseCommand {
   static override summary = 'Run the conformance checks against a model router.'
 
-  static override description = `Checks what Claude Code relies on: 401 authentication_error without a valid token, both header styles (Authorization: Bearer and x-api-key), the ?beta=true path, the streaming event order, count_tokens, Anthropic's error shape, and a reply from each of the three routed models (claude-haiku-4-5, claude-sonnet-4-6, claude-opus-4-6). The token comes from a file, an environment variable or a helper command, never from a flag value.
+  static override description = `Checks what Claude Code relies on: a 2xx reply to HEAD /api/hello, 401 authentication_error without a valid token, both header styles (Authorization: Bearer and x-api-key), the ?beta=true path, the streaming event order, count_tokens, Anthropic's error shape, and a reply from each of the three routed models (claude-haiku-4-5, claude-sonnet-4-6, claude-opus-4-6). The token comes from exactly one of --token-file, --token-env and --helper, never from a flag value. URL is what ANTHROPIC_BASE_URL is set to, without /v1: Claude Code appends /v1/messages itself, so a URL ending in /v1 gets a warning and fails the hello check.
 
-${exitCodeTable({...COMMON_EXIT_CODES, 1: 'a check failed (each failing check is named)'})}`
+${exitCodeTable({...COMMON_EXIT_CODES, 1: 'a check failed (each failing check is named)', 2: 'usage error: unknown flag, an invalid URL, or not exactly one token source'})}`
 
   static override examples = [
     '<%= config.bin %> router check http://127.0.0.1:8787 --helper ~/.claude/auth-helper.sh',
@@ -28,9 +28,11 @@ ${exitCodeTable({...COMMON_EXIT_CODES, 1: 'a check failed (each failing check is
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(RouterCheck)
-    const {checkRouter, formatCheckReport, junitReport, obtainToken} = await import('../../router/check.js')
+    const {checkRouter, formatCheckReport, junitReport, obtainToken, routerBaseUrl} = await import('../../router/check.js')
+    const {base, warnings} = routerBaseUrl(args.url)
+    for (const warning of warnings) this.note(`Warning: ${warning}`)
     const token = await obtainToken({tokenFile: flags['token-file'], tokenEnv: flags['token-env'], helper: flags.helper})
-    const report = await checkRouter(args.url, token, {timeoutMs: flags.timeout * 1000})
+    const report = await checkRouter(base, token, {timeoutMs: flags.timeout * 1000})
     this.out(formatCheckReport(report))
     if (flags.junit) {
       const {writeFileSync} = await import('node:fs')

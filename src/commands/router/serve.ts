@@ -6,7 +6,7 @@ import {QUIRK_NAMES, QUIRK_PRESETS} from '../../router/types.js'
 export default class RouterServe extends BaseCommand {
   static override summary = 'Run the conformance router: device-flow sign-in and the Anthropic Messages API.'
 
-  static override description = `Serves the identity side the auth helpers sign in with (discovery, device authorization, token endpoint, a verification page) and the Messages API Claude Code talks to, routed by the config's policy. The first line on stdout is the base URL; request log lines (JSON) go to stderr or --log. A loopback-only control endpoint under /_control/ lets tests approve, deny, expire and revoke.
+  static override description = `Serves the identity side the auth helpers sign in with (discovery, device authorization, token endpoint, a verification page) and the Messages API Claude Code talks to, routed by the config's policy. The first line on stdout is the base URL, or with --json the one-line object {"url": "<base URL>"}; nothing else goes to stdout. Request log lines (JSON) go to stderr or --log. A loopback-only control endpoint under /_control/ lets tests approve, deny, expire and revoke.
 
 Quirks: ${QUIRK_NAMES.join(', ')}; presets: ${Object.entries(QUIRK_PRESETS).map(([name, quirks]) => `${name} (${quirks.join(', ')})`).join(', ')}.
 
@@ -53,6 +53,7 @@ ${exitCodeTable(COMMON_EXIT_CODES)}`
       logFile: flags.log,
       maxBodyBytes: flags['max-body-bytes'],
       streamDelayMs: flags['stream-delay'],
+      urlFormat: this.jsonEnabled() ? 'json' : 'plain',
     })
   }
 }
