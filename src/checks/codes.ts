@@ -174,6 +174,12 @@ export const FINDING_CODES = {
     why: 'A provider switch outranks the router: Claude Code calls that cloud directly and ignores ANTHROPIC_BASE_URL and apiKeyHelper.',
     fix: 'Remove the switch when the machine should use the router.',
   },
+  'CCF-SETTINGS-018': {
+    severity: 'error',
+    title: 'The settings file nests objects and arrays more than 64 levels deep (the message gives line and column).',
+    why: 'ccfleet settings merge and the install scripts refuse the file, and validate checks nothing else in it.',
+    fix: 'Remove or flatten the nested value at the position given.',
+  },
 
   // macOS profiles and plists.
   'CCF-PLIST-001': {

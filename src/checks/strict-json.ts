@@ -2,6 +2,7 @@ import {createScanner, findNodeAtLocation, parse, parseTree, SyntaxKind, type No
 
 import {describeParseError} from '../config/jsonc-errors.js'
 import {lineAndColumn} from '../config/load.js'
+import {MAX_NESTING_DEPTH} from '../settings/json-text.js'
 
 /**
  * Reads a file the way Claude Code does (strict JSON, measured with Claude Code 2.1.328) and lists
@@ -9,7 +10,7 @@ import {lineAndColumn} from '../config/load.js'
  * first one. The lenient value is still returned so later checks can explain the rest of the file.
  */
 
-export type JsonProblemKind = 'syntax' | 'comment' | 'trailing-comma' | 'duplicate-key'
+export type JsonProblemKind = 'syntax' | 'comment' | 'trailing-comma' | 'duplicate-key' | 'too-deep'
 
 export interface JsonProblem {
   kind: JsonProblemKind
@@ -38,6 +39,16 @@ export function analyzeJson(input: Buffer | string): StrictJsonResult {
   const text = bom ? raw.slice(1) : raw
   const problems: JsonProblem[] = []
   const at = (offset: number) => lineAndColumn(text, offset)
+
+  // jsonc-parser's parse and parseTree recurse once per level and overflow the stack at a few
+  // thousand levels, so a text nested deeper than the settings merge accepts is not parsed at all.
+  // NOTE: strictOk is then false, although JSON.parse may read the file.
+  const tooDeep = firstTooDeepOffset(text)
+  if (tooDeep !== undefined) {
+    const {line, column} = at(tooDeep)
+    problems.push({kind: 'too-deep', line, column, message: `objects and arrays nested deeper than ${MAX_NESTING_DEPTH} levels at ${line}:${column}`})
+    return {bom, text, value: undefined, problems, strictOk: false, tree: undefined}
+  }
 
   const errors: ParseError[] = []
   const value = parse(text, errors, {allowTrailingComma: true, disallowComments: false, allowEmptyContent: false})
@@ -74,6 +85,22 @@ export function positionOf(result: StrictJsonResult, path: (string | number)[]):
   // Point at the key, not the value, when the node is a property value.
   const target = node.parent?.type === 'property' ? node.parent : node
   return lineAndColumn(result.text, target.offset)
+}
+
+/** Offset of the first `{` or `[` that opens level MAX_NESTING_DEPTH + 1, found without recursion. */
+function firstTooDeepOffset(text: string): number | undefined {
+  const scanner = createScanner(text, false)
+  let depth = 0
+  for (let kind = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
+    if (kind === SyntaxKind.OpenBraceToken || kind === SyntaxKind.OpenBracketToken) {
+      if (depth >= MAX_NESTING_DEPTH) return scanner.getTokenOffset()
+      depth++
+    } else if ((kind === SyntaxKind.CloseBraceToken || kind === SyntaxKind.CloseBracketToken) && depth > 0) {
+      depth--
+    }
+  }
+
+  return undefined
 }
 
 function scanCommentsAndTrailingCommas(text: string, at: (offset: number) => {line: number; column: number}): JsonProblem[] {

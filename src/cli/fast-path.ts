@@ -18,7 +18,7 @@ export async function runFastPath(argv: string[]): Promise<number | undefined> {
   const rest = argv.slice(2)
   if (rest.some((arg) => arg === '--help' || arg === '-h' || arg === '--')) return undefined
 
-  const {SETTINGS_MERGE_FLAGS, describeSettingsMergeReport, settingsMergeRequest} = await import('../settings/cli-options.js')
+  const {SETTINGS_MERGE_FLAGS, describeSettingsMergeReport, settingsMergeJson, settingsMergeRequest} = await import('../settings/cli-options.js')
   const options: NonNullable<ParseArgsConfig['options']> = {json: {type: 'boolean'}}
   for (const [name, spec] of Object.entries(SETTINGS_MERGE_FLAGS)) {
     options[name] = spec.type === 'boolean' ? {type: 'boolean'} : {type: 'string', ...('char' in spec ? {short: spec.char} : {})}
@@ -43,7 +43,7 @@ export async function runFastPath(argv: string[]): Promise<number | undefined> {
     // As in the oclif command: progress and warnings on stderr, the result on stdout.
     const {notes, out} = describeSettingsMergeReport(report)
     for (const note of notes) process.stderr.write(note + '\n')
-    if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n')
+    if (json) process.stdout.write(JSON.stringify(settingsMergeJson(report), null, 2) + '\n')
     else process.stdout.write(out.endsWith('\n') ? out : out + '\n')
 
     return 0

@@ -304,6 +304,42 @@ export function checkSecureUrl(value: string): string | undefined {
   return `"${value}" must use https (http is accepted only for loopback addresses such as 127.0.0.1)`
 }
 
+/**
+ * Checks a router URL given outside the config (`settings merge --base-url`) with the rules of
+ * `router.baseUrl`: the schema's `uri` format, then `checkSecureUrl`. Returns the problem, or
+ * undefined for a valid URL.
+ */
+export function checkRouterBaseUrl(value: string): string | undefined {
+  // The same format function the schema validator uses (scripts/compile-fleet-schema.mjs).
+  const require = createRequire(import.meta.url)
+  const {fullFormats} = require('ajv-formats/dist/formats') as {fullFormats: {uri: (text: string) => boolean}}
+  if (!fullFormats.uri(value)) return `"${value}" is not a valid URL`
+  return checkSecureUrl(value)
+}
+
+/**
+ * Checks a string against a string definition of the fleet schema, such as `posixAbsolutePath`, so
+ * a command-line flag follows the rule of the config key it replaces. Returns the problem in
+ * the words of a config error, or undefined when the value matches.
+ */
+export function checkSchemaString(definition: 'posixAbsolutePath' | 'windowsAbsolutePath', value: string): string | undefined {
+  const rule = schemaDefinitions()[definition]
+  // ajv counts maxLength in code points and runs patterns with the u flag.
+  if (rule.maxLength !== undefined && [...value].length > rule.maxLength) return `is longer than ${rule.maxLength} characters`
+  if (rule.pattern !== undefined && !new RegExp(rule.pattern, 'u').test(value)) {
+    return `has an invalid format (expected ${PATTERN_DESCRIPTIONS.get(rule.pattern) ?? `to match ${rule.pattern}`})`
+  }
+
+  return undefined
+}
+
+let definitions: Record<string, {pattern?: string; maxLength?: number}> | undefined
+
+function schemaDefinitions(): Record<string, {pattern?: string; maxLength?: number}> {
+  definitions ??= (JSON.parse(readFileSync(FLEET_SCHEMA_PATH, 'utf8')) as {definitions: typeof definitions}).definitions!
+  return definitions
+}
+
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || /^127(\.\d{1,3}){3}$/.test(hostname) || hostname === '[::1]' || hostname === '::1'
 }

@@ -1,5 +1,6 @@
 import {TARGET_OSES, type SettingsScope, type TargetOs} from '../config/types.js'
 import {currentOs} from '../platform/facts.js'
+import {conflictJson, describeExistingValue, type ConflictJson} from './merge.js'
 import type {SettingsMergeReport, SettingsMergeRequest} from './service.js'
 
 /**
@@ -19,9 +20,9 @@ export const SETTINGS_MERGE_FLAGS = {
   os: {type: 'string', summary: 'Target OS: sets the helper command form and the default paths. Default: this OS.', options: TARGET_OSES},
   scope: {type: 'string', summary: "Which settings file: the user file, or the managed drop-in. Default: the config's settings.scope.", options: ['user', 'managed']},
   file: {type: 'string', char: 'f', summary: 'Settings file to merge into (created when missing). Default: see the description.'},
-  home: {type: 'string', summary: 'Home folder for the user settings file and the per-user helper path. Default: yours.'},
+  home: {type: 'string', summary: 'Absolute home folder for the user settings file and the per-user helper path. Default: yours (another --os needs this or --helper-path).'},
   'helper-path': {type: 'string', summary: "Absolute path of the auth helper on the target machine. Default: the config's install path for the OS and scope."},
-  'base-url': {type: 'string', summary: "Router base URL to write as ANTHROPIC_BASE_URL. Default: the config's router.baseUrl."},
+  'base-url': {type: 'string', summary: "Router base URL to write as ANTHROPIC_BASE_URL: https, or http on a loopback address. Default: the config's router.baseUrl."},
   force: {type: 'boolean', summary: 'Replace existing apiKeyHelper and env values that differ, and write a read-only settings file.', default: false},
   'remove-overriding-env': {type: 'boolean', summary: "Remove ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN from the file's env.", default: false},
   'dry-run': {type: 'boolean', summary: 'Print a unified diff of the change on stdout and write nothing; values of env variables named like secrets are redacted.', default: false},
@@ -49,6 +50,11 @@ export function settingsMergeRequest(flags: SettingsMergeFlagValues): SettingsMe
   }
 }
 
+/** Builds the `--json` output of a report, whose conflicts keep the corpus shape (key, old, new) without their type. */
+export function settingsMergeJson(report: SettingsMergeReport): Omit<SettingsMergeReport, 'conflicts'> & {conflicts: ConflictJson[]} {
+  return {...report, conflicts: report.conflicts.map(conflictJson)}
+}
+
 /** The human output of a report: progress and warnings for stderr, the result for stdout. */
 export function describeSettingsMergeReport(report: SettingsMergeReport): {notes: string[]; out: string} {
   const verb = report.dryRun ? 'would remove' : 'removed'
@@ -57,7 +63,7 @@ export function describeSettingsMergeReport(report: SettingsMergeReport): {notes
   // A removed variable no longer overrides anything: the removal line reports it instead.
   for (const warning of report.warnings) if (!report.removed.includes(warning.key)) notes.push(`warning: ${warning.message}`)
   for (const key of report.removed) notes.push(`${report.file}: ${verb} ${key}`)
-  for (const conflict of report.conflicts) notes.push(`${report.file}: ${report.dryRun ? 'would replace' : 'replaced'} ${conflict.key} (was ${JSON.stringify(conflict.old)})`)
+  for (const conflict of report.conflicts) notes.push(`${report.file}: ${report.dryRun ? 'would replace' : 'replaced'} ${conflict.key} (was ${describeExistingValue(conflict)})`)
 
   let out: string
   if (report.dryRun && report.diff) out = report.diff

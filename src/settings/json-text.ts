@@ -37,11 +37,21 @@ export interface ParsedText {
   trailingCommas: number[]
 }
 
-/** A syntax error at a character offset of the parsed text. */
+/**
+ * Maximum nesting of objects and arrays the settings merge accepts, the top-level object included.
+ * The parser recurses once per level, and so do the sh/awk and PowerShell ports: mawk 1.3.4's fixed
+ * evaluation stack overflows at about 85 nested objects in the awk port. 64 is also the default
+ * maximum depth of .NET's System.Text.Json reader. docs/settings-merge-spec.md (F4) states the rule.
+ */
+export const MAX_NESTING_DEPTH = 64
+
+/** A syntax error at a character offset of the parsed text, or the nesting limit reached there. */
 export class JsonTextFault extends Error {
   constructor(
     message: string,
     readonly offset: number,
+    /** The text may be valid JSON, but nests deeper than `MAX_NESTING_DEPTH`. */
+    readonly tooDeep = false,
   ) {
     super(message)
     this.name = 'JsonTextFault'
@@ -81,6 +91,8 @@ class Parser {
   private token: SyntaxKind = SyntaxKind.Unknown
   private readonly comments: CommentNode[] = []
   private readonly trailingCommas: number[] = []
+  /** Objects and arrays open around the current token. */
+  private depth = 0
 
   constructor(private readonly text: string) {
     this.scanner = createScanner(text, false)
@@ -139,12 +151,13 @@ class Parser {
   private parseValue(): ValueNode {
     const start = this.scanner.getTokenOffset()
     switch (this.tok()) {
-      case SyntaxKind.OpenBraceToken: {
-        return this.parseObject()
-      }
-
+      case SyntaxKind.OpenBraceToken:
       case SyntaxKind.OpenBracketToken: {
-        return this.parseArray()
+        if (this.depth >= MAX_NESTING_DEPTH) throw new JsonTextFault(`nesting deeper than ${MAX_NESTING_DEPTH} levels`, start, true)
+        this.depth++
+        const container = this.tok() === SyntaxKind.OpenBraceToken ? this.parseObject() : this.parseArray()
+        this.depth--
+        return container
       }
 
       case SyntaxKind.StringLiteral: {

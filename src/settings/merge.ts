@@ -21,12 +21,37 @@ export interface MergeOptions {
   removeOverridingEnv?: boolean
 }
 
-export interface Conflict {
+export type JsonType = 'string' | 'number' | 'boolean' | 'null' | 'array' | 'object'
+
+/** A conflict as the corpus and the `--json` output show it. */
+export interface ConflictJson {
   /** Key path: `apiKeyHelper`, `env` or `env.NAME`. */
   key: string
   /** The existing value: decoded when it is a string, else its JSON text. */
   old: string
   new: string
+}
+
+export interface Conflict extends ConflictJson {
+  /** JSON type of the existing value, because `old` is "5" for both the string "5" and the number 5. */
+  oldType: JsonType
+}
+
+const TYPE_NAMES: Record<JsonType, string> = {string: 'a string', number: 'a number', boolean: 'a boolean', null: 'null', array: 'an array', object: 'an object'}
+
+export function conflictJson(conflict: Conflict): ConflictJson {
+  return {key: conflict.key, old: conflict.old, new: conflict.new}
+}
+
+/**
+ * Formats the existing value of a conflict for a message: a string in JSON quotes, anything else as
+ * its JSON text on one line followed by its type, such as `5 (a number)`.
+ */
+export function describeExistingValue(conflict: Conflict): string {
+  if (conflict.oldType === 'string') return JSON.stringify(conflict.old)
+  if (conflict.oldType === 'null') return 'null'
+  // A raw line break cannot occur inside a JSON string, so this only joins the lines of the layout.
+  return `${conflict.old.replace(/[ \t]*\r?\n\s*/g, ' ')} (${TYPE_NAMES[conflict.oldType]})`
 }
 
 export interface MergeWarning {
@@ -42,6 +67,8 @@ export interface MergeRefusal {
   /** Position in the file, for `invalid`. */
   line?: number
   column?: number
+  /** Set for an `invalid` refusal at the nesting limit (F4): JSON readers without that limit may accept the file. */
+  tooDeep?: boolean
 }
 
 export interface MergeResult {
@@ -104,7 +131,7 @@ export function mergeSettings(bytes: Uint8Array | null, desired: DesiredSettings
       root = parsed.root
     }
   } catch (error) {
-    if (error instanceof JsonTextFault) return refuse(result, error.message, lineAndColumn(text, error.offset))
+    if (error instanceof JsonTextFault) return refuse(result, error.message, lineAndColumn(text, error.offset), error.tooDeep)
     throw error
   }
 
@@ -118,7 +145,7 @@ export function mergeSettings(bytes: Uint8Array | null, desired: DesiredSettings
   result.warnings = overridingWarnings(originalRoot ?? root, originalText, options.removeOverridingEnv === true)
   result.conflicts = findConflicts(root, text, desired)
   if (result.conflicts.length > 0 && !options.force) {
-    const listed = result.conflicts.map((conflict) => `${conflict.key} is ${JSON.stringify(conflict.old)}, ccfleet wants ${JSON.stringify(conflict.new)}`).join('; ')
+    const listed = result.conflicts.map((conflict) => `${conflict.key} is ${describeExistingValue(conflict)}, ccfleet wants ${JSON.stringify(conflict.new)}`).join('; ')
     result.status = 'refused'
     result.refusal = {kind: 'conflict', message: `different existing values: ${listed}`}
     return result
@@ -182,9 +209,9 @@ function changed(result: MergeResult, text: string, original: Buffer | null): Me
   return result
 }
 
-function refuse(result: MergeResult, message: string, position: {line: number; column: number}): MergeResult {
+function refuse(result: MergeResult, message: string, position: {line: number; column: number}, tooDeep = false): MergeResult {
   result.status = 'refused'
-  result.refusal = {kind: 'invalid', message, line: position.line, column: position.column}
+  result.refusal = {kind: 'invalid', message, line: position.line, column: position.column, ...(tooDeep ? {tooDeep} : {})}
   return result
 }
 
@@ -283,20 +310,20 @@ function findConflicts(root: ValueNode, text: string, desired: DesiredSettings):
   const conflicts: Conflict[] = []
   const helper = memberOf(root, 'apiKeyHelper')
   if (helper && stringValue(helper.value, text) !== desired.apiKeyHelper) {
-    conflicts.push({key: 'apiKeyHelper', old: displayValue(helper.value, text), new: desired.apiKeyHelper})
+    conflicts.push({key: 'apiKeyHelper', old: displayValue(helper.value, text), oldType: jsonType(helper.value, text), new: desired.apiKeyHelper})
   }
 
   const envMember = memberOf(root, 'env')
   if (!envMember) return conflicts
   if (envMember.value.kind !== 'object') {
-    conflicts.push({key: 'env', old: displayValue(envMember.value, text), new: JSON.stringify(desired.env)})
+    conflicts.push({key: 'env', old: displayValue(envMember.value, text), oldType: jsonType(envMember.value, text), new: JSON.stringify(desired.env)})
     return conflicts
   }
 
   for (const [name, value] of Object.entries(desired.env)) {
     const existing = memberOf(envMember.value, name)
     if (existing && stringValue(existing.value, text) !== value) {
-      conflicts.push({key: `env.${name}`, old: displayValue(existing.value, text), new: value})
+      conflicts.push({key: `env.${name}`, old: displayValue(existing.value, text), oldType: jsonType(existing.value, text), new: value})
     }
   }
 
@@ -306,6 +333,11 @@ function findConflicts(root: ValueNode, text: string, desired: DesiredSettings):
 /** The decoded string, or undefined for any other JSON type. */
 function stringValue(node: ValueNode, text: string): string | undefined {
   return node.kind === 'string' ? (JSON.parse(text.slice(node.start, node.end)) as string) : undefined
+}
+
+function jsonType(node: ValueNode, text: string): JsonType {
+  if (node.kind !== 'literal') return node.kind
+  return text.startsWith('null', node.start) ? 'null' : 'boolean'
 }
 
 function displayValue(node: ValueNode, text: string): string {

@@ -1,15 +1,18 @@
 import * as nodeFs from 'node:fs'
-import {homedir} from 'node:os'
-import {dirname, join, resolve} from 'node:path'
+import {dirname, isAbsolute, join, relative, resolve, sep} from 'node:path'
 
 import {loadFleetConfig} from '../config/load.js'
 import type {FleetConfig, SettingsScope, TargetOs} from '../config/types.js'
 import {CcfleetError} from '../errors.js'
 import {MANAGED_DROP_IN_DIR, userSettingsPath} from '../platform/facts.js'
 import {desiredSettings} from './desired.js'
+import {resolveMergeInputs} from './inputs.js'
+import {MAX_NESTING_DEPTH} from './json-text.js'
 import {isSecretEnvName, redactedValue, redactSettingsText} from './redact.js'
-import {mergeSettings, type Conflict, type MergeWarning, type Repair} from './merge.js'
-import {MANAGED_FILE_MODE, MANAGED_FOLDER_MODE, readIfExists, resolveWriteTarget, USER_FILE_MODE, USER_FOLDER_MODE, writeSettingsFile, type WriterFs, type WriteStep, type WriteStepError} from './write.js'
+import {conflictJson, describeExistingValue, mergeSettings, type Conflict, type MergeRefusal, type MergeWarning, type Repair} from './merge.js'
+import {MANAGED_FILE_MODE, MANAGED_FOLDER_MODE, readIfExists, resolveWriteTarget, USER_FILE_MODE, USER_FOLDER_MODE, writeSettingsFile, type Owner, type WriterFs, type WriteStep, type WriteStepError} from './write.js'
+
+export {defaultHelperPath} from './inputs.js'
 
 /** Exit code of `settings merge` when existing values differ and `--force` is off. */
 export const EXIT_SETTINGS_CONFLICT = 3
@@ -50,7 +53,7 @@ export interface SettingsMergeReport {
   apiKeyHelper: string
   repairs: Repair[]
   warnings: MergeWarning[]
-  /** Values that differed and were replaced because of `--force`. */
+  /** Values that differed and were replaced because of `--force`; `--json` shows them without `oldType`. */
   conflicts: Conflict[]
   removed: string[]
   /** Unified diff of the change, under `--dry-run`. */
@@ -67,19 +70,10 @@ export function defaultSettingsFile(config: FleetConfig, os: TargetOs, scope: Se
   return userSettingsPath(os, home)
 }
 
-/** The helper path for a scope: the system install path, or the per-user one inside `home`. */
-export function defaultHelperPath(config: FleetConfig, os: TargetOs, scope: SettingsScope, home: string): string {
-  if (scope === 'managed') return config.helper.installPath[os]
-  if (os === 'windows') return config.helper.userInstallPath.windows.replace(/^%USERPROFILE%/i, home)
-  // Claude Code runs the helper through /bin/sh, but a quoted `~` is not expanded, so expand it here.
-  return config.helper.userInstallPath.posix.replace(/^~(?=\/|$)/, home)
-}
-
 /** Merges ccfleet's keys into one settings file and writes it safely, or reports the diff. */
 export async function runSettingsMerge(request: SettingsMergeRequest): Promise<SettingsMergeReport> {
   const config = loadFleetConfig(request.configPath)
   const scope = request.scope ?? config.settings.scope
-  const home = request.home ?? homedir()
   const hostIsWindows = process.platform === 'win32'
   if (!request.file && (request.os === 'windows') !== hostIsWindows) {
     throw new CcfleetError(`No default settings file for --os ${request.os} on this ${process.platform} machine`, {
@@ -89,9 +83,10 @@ export async function runSettingsMerge(request: SettingsMergeRequest): Promise<S
     })
   }
 
+  const {home, helperPath, baseUrl} = resolveMergeInputs(request, config, scope)
+
   const file = resolve(request.file ?? defaultSettingsFile(config, request.os, scope, home))
-  const helperPath = request.helperPath ?? defaultHelperPath(config, request.os, scope, home)
-  const desired = desiredSettings(config, request.os, helperPath, request.baseUrl ?? config.router.baseUrl)
+  const desired = desiredSettings(config, request.os, helperPath, baseUrl)
 
   const managed = scope === 'managed'
   const {target, old} = readOrFail(file, managed, request.fs)
@@ -137,6 +132,7 @@ export async function runSettingsMerge(request: SettingsMergeRequest): Promise<S
       backup: request.backup,
       newFileMode: managed ? MANAGED_FILE_MODE : USER_FILE_MODE,
       newFolderMode: managed ? MANAGED_FOLDER_MODE : USER_FOLDER_MODE,
+      newOwner: homeOwner(target, home, request.fs),
       now: request.now,
       fs: request.fs,
     })
@@ -146,6 +142,26 @@ export async function runSettingsMerge(request: SettingsMergeRequest): Promise<S
 
   report.backup = outcome.backup ?? null
   return report
+}
+
+/**
+ * Picks the owner of what the merge creates inside a home folder when it runs as root, for example
+ * `sudo ccfleet settings merge --home /home/bob`: the home folder's owner and group, as the install
+ * scripts do, so the user can still edit their own settings. Outside the home folder new files stay
+ * root's. NOTE: unlike the install scripts, this merge does not refuse a folder or file in the home
+ * that another user owns. So, run as root, it follows a symlink the user planted.
+ */
+function homeOwner(target: string, home: string, fs: WriterFs = nodeFs): Owner | undefined {
+  if (process.getuid?.() !== 0) return undefined
+  const inside = relative(home, target)
+  if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) return undefined
+  try {
+    const stats = fs.statSync(home)
+    return {uid: stats.uid, gid: stats.gid}
+  } catch {
+    // A home folder that does not exist has no owner to copy; mkdir creates it as root.
+    return undefined
+  }
 }
 
 /** Replaces the values of a conflict on a secret env variable with placeholders. */
@@ -158,8 +174,10 @@ function readOrFail(file: string, managed: boolean, fs?: WriterFs): {target: str
   let target = file
   try {
     target = resolveWriteTarget(file, fs)
+    refuseSpecialFile(file, target, fs)
     return {target, old: readIfExists(target, fs)}
   } catch (error) {
+    if (error instanceof CcfleetError) throw error
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EISDIR') throw folderError(target)
     throw new CcfleetError(`Cannot read settings file ${target}: ${errnoText(error)}`, {
@@ -168,6 +186,32 @@ function readOrFail(file: string, managed: boolean, fs?: WriterFs): {target: str
       details: {file: target, errno: code},
     })
   }
+}
+
+/**
+ * Refuses a target that exists but is not a regular file: a folder, device, FIFO or socket. Renaming
+ * the merged file over it would replace a device node, and opening a FIFO blocks until a writer
+ * comes, so the check uses stat and never opens the path. NOTE: a FIFO that replaces the file between
+ * this check and the read still blocks the read.
+ */
+function refuseSpecialFile(file: string, target: string, fs: WriterFs = nodeFs): void {
+  let stats: nodeFs.Stats
+  try {
+    stats = fs.statSync(target)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw error
+  }
+
+  if (stats.isFile()) return
+  if (stats.isDirectory()) throw folderError(target)
+  const kind = stats.isCharacterDevice() ? 'a character device' : stats.isBlockDevice() ? 'a block device' : stats.isFIFO() ? 'a FIFO (named pipe)' : stats.isSocket() ? 'a socket' : 'a special file'
+  const shown = target === file ? target : `${target} (the target of ${file})`
+  throw new CcfleetError(`${shown} is ${kind}, not a regular file; nothing was read or written`, {
+    code: 'SETTINGS_NOT_A_FILE',
+    hint: 'Pass --file with the path of a regular settings file, or move this one out of the way.',
+    details: {file: target, type: kind.replace(/^an? /, '')},
+  })
 }
 
 /**
@@ -252,20 +296,22 @@ function permissionHint(code: string | undefined, folder: string, managed: boole
   }
 }
 
-function refusalError(file: string, refusal: {kind: string; message: string; line?: number; column?: number}, conflicts: Conflict[]): CcfleetError {
+function refusalError(file: string, refusal: MergeRefusal, conflicts: Conflict[]): CcfleetError {
   if (refusal.kind === 'conflict') {
-    const lines = conflicts.map((conflict) => `  ${conflict.key}: existing ${JSON.stringify(conflict.old)}, ccfleet would write ${JSON.stringify(conflict.new)}`)
+    const lines = conflicts.map((conflict) => `  ${conflict.key}: existing ${describeExistingValue(conflict)}, ccfleet would write ${JSON.stringify(conflict.new)}`)
     return new CcfleetError(`${file}: existing values differ from the fleet config; nothing was written:\n${lines.join('\n')}`, {
       code: 'SETTINGS_CONFLICT',
       exitCode: EXIT_SETTINGS_CONFLICT,
       hint: 'Run again with --force to replace them (a backup is kept), or change the fleet config to match.',
-      details: {file, conflicts},
+      details: {file, conflicts: conflicts.map(conflictJson)},
     })
   }
 
   return new CcfleetError(`${file}:${refusal.line}:${refusal.column}: ${refusal.message}; the file was left untouched`, {
     code: 'SETTINGS_INVALID',
-    hint: 'Fix the file at that position by hand, then run again: a file that cannot be merged safely is never changed.',
+    hint: refusal.tooDeep
+      ? `Remove or flatten the nested value at that position (ccfleet merges at most ${MAX_NESTING_DEPTH} levels of objects and arrays), then run again.`
+      : 'Fix the file at that position by hand, then run again: a file that cannot be merged safely is never changed.',
     details: {file, line: refusal.line, column: refusal.column},
   })
 }

@@ -83,8 +83,15 @@ export interface WriteOptions {
   newFileMode?: number
   /** Mode of new folders; default `USER_FOLDER_MODE`. */
   newFolderMode?: number
+  /** Owner and group of new folders and a new file when running as root; default: root's. */
+  newOwner?: Owner
   now?: Date
   fs?: WriterFs
+}
+
+export interface Owner {
+  uid: number
+  gid: number
 }
 
 /** The step of a write that failed, set as `step` on the file-system error the writer throws. */
@@ -117,12 +124,18 @@ export function writeSettingsFile(path: string, bytes: Buffer, old: Buffer | nul
   const target = resolveWriteTarget(path, fs)
   const folder = dirname(target)
 
-  // W1: new folders get the scope's mode (the umask may narrow it); existing ones keep theirs.
-  step('create folder', folder, () => fs.mkdirSync(folder, {recursive: true, mode: options.newFolderMode ?? USER_FOLDER_MODE}))
+  // W1: new folders get the scope's mode (the umask may narrow it) and the new owner; existing ones
+  // keep theirs. mkdirSync returns the first folder it created, or undefined when all existed.
+  step('create folder', folder, () => {
+    const first = fs.mkdirSync(folder, {recursive: true, mode: options.newFolderMode ?? USER_FOLDER_MODE})
+    if (first !== undefined && options.newOwner && runsAsRoot()) {
+      for (const created of foldersFrom(first, folder)) fs.chownSync(created, options.newOwner.uid, options.newOwner.gid)
+    }
+  })
 
-  // W2: an existing file keeps its mode and owner.
+  // W2: an existing file keeps its mode and owner, and its backup gets both; a new file gets the new owner.
   let mode = options.newFileMode ?? USER_FILE_MODE
-  let owner: {uid: number; gid: number} | undefined
+  let owner = options.newOwner
   if (old !== null) {
     const stats = step('read mode', target, () => fs.statSync(target))
     mode = stats.mode & 0o7777
@@ -131,7 +144,7 @@ export function writeSettingsFile(path: string, bytes: Buffer, old: Buffer | nul
 
   // W4: the old bytes first, so a crash after this point still leaves them somewhere.
   let backup: string | undefined
-  if (old !== null && options.backup) backup = step('backup', `${target}.ccfleet-backup-*`, () => writeBackup(fs, target, old, mode, options.now ?? new Date()))
+  if (old !== null && options.backup) backup = step('backup', `${target}.ccfleet-backup-*`, () => writeBackup(fs, target, old, mode, owner, options.now ?? new Date()))
 
   // W3: temporary file in the same folder, then one rename.
   const temporary = join(folder, `.${basename(target)}.ccfleet-${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
@@ -153,12 +166,27 @@ export function writeSettingsFile(path: string, bytes: Buffer, old: Buffer | nul
   return {target, backup, created: old === null}
 }
 
-function writeBackup(fs: WriterFs, target: string, old: Buffer, mode: number, now: Date): string {
+/** `first` and the folders below it down to `last`, which `mkdirSync` just created. */
+function foldersFrom(first: string, last: string): string[] {
+  const folders = [last]
+  for (let current = last; current !== first && dirname(current) !== current; ) {
+    current = dirname(current)
+    folders.push(current)
+  }
+
+  return folders.reverse()
+}
+
+function runsAsRoot(): boolean {
+  return process.getuid?.() === 0
+}
+
+function writeBackup(fs: WriterFs, target: string, old: Buffer, mode: number, owner: Owner | undefined, now: Date): string {
   const base = `${target}.ccfleet-backup-${backupStamp(now)}`
   for (let attempt = 0; ; attempt++) {
     const candidate = attempt === 0 ? base : `${base}-${attempt}`
     try {
-      writeDurably(fs, candidate, old, mode, undefined, 'wx')
+      writeDurably(fs, candidate, old, mode, owner, 'wx')
       return candidate
     } catch (error) {
       // Two merges within one second: the second backup gets a counter.
@@ -167,13 +195,13 @@ function writeBackup(fs: WriterFs, target: string, old: Buffer, mode: number, no
   }
 }
 
-function writeDurably(fs: WriterFs, path: string, bytes: Buffer, mode: number, owner?: {uid: number; gid: number}, flags = 'wx'): void {
+function writeDurably(fs: WriterFs, path: string, bytes: Buffer, mode: number, owner?: Owner, flags = 'wx'): void {
   const fd = fs.openSync(path, flags, mode)
   try {
     // openSync's mode is filtered by the umask; the file must end with exactly the old mode.
     step('set mode', path, () => {
       fs.chmodSync(path, mode)
-      if (owner && process.getuid?.() === 0) fs.chownSync(path, owner.uid, owner.gid)
+      if (owner && runsAsRoot()) fs.chownSync(path, owner.uid, owner.gid)
     })
 
     const delay = testDelayMs()

@@ -365,9 +365,12 @@ function error_token(k, message, line) {
   return set_error(line, TA[k] - LS[line] + 1, message)
 }
 
+# depth is the number of objects and arrays around the value. Spec F4: an object or array that
+# would be the 65th level is refused, because this parser recurses once per level and mawk 1.3.4's
+# fixed evaluation stack overflows at about 85 levels.
 function parse_value(p, depth, record, t) {
-  if (depth > 400) return error_token(p, "nesting deeper than 400 levels")
   t = TT[p]
+  if ((t == "{" || t == "[") && depth >= 64) return error_token(p, "nesting deeper than 64 levels")
   if (t == "{") return parse_object(p, depth + 1, record)
   if (t == "[") return parse_array(p, depth + 1)
   if (t == "s" || t == "n" || t == "l") return p + 1

@@ -130,6 +130,10 @@ const CASES: Record<FindingCode, CodeCase> = {
   },
   'CCF-SETTINGS-016': {trigger: () => settings({apiKeyHelper: '/usr/libexec/ccfleet/auth-helper.sh'}), clean: () => settings(GOOD_SETTINGS)},
   'CCF-SETTINGS-017': {trigger: () => settings(withEnv({CLAUDE_CODE_USE_BEDROCK: '1'})), clean: () => settings(withEnv({CLAUDE_CODE_USE_BEDROCK: '0'}))},
+  'CCF-SETTINGS-018': {
+    trigger: () => settings(`{"deep": ${'['.repeat(5000)}${']'.repeat(5000)}}`),
+    clean: () => settings(`{"deep": ${'['.repeat(63)}${']'.repeat(63)}}`),
+  },
 
   'CCF-PLIST-001': {trigger: () => validate([put(tempFolder(), 'claude.plist', '<?xml version="1.0"?><plist><dict><key>a</key>')]), clean: () => profile()},
   'CCF-PLIST-002': {trigger: () => profile((document) => delete document.PayloadIdentifier), clean: () => profile()},

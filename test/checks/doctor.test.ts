@@ -270,6 +270,14 @@ describe('doctor and settings sources', () => {
     expectFailWithFix(report, 'CCF-DOCTOR-003', /invalid JSON at 1:15/)
   })
 
+  it('reports a settings file nested too deeply', async () => {
+    const {options, home} = fakeHome(router.url)
+    put(home, '.claude/settings.json', `{"a": ${'['.repeat(5000)}${']'.repeat(5000)}}`)
+    const report = await runDoctor(options)
+    expectFailWithFix(report, 'CCF-DOCTOR-003', /objects and arrays nested deeper than 64 levels at 1:70; doctor does not read it further/)
+    expect(find(report, 'CCF-DOCTOR-003')[0].message).not.toContain('Claude Code ignores this file')
+  })
+
   it('warns about a BOM', async () => {
     const {options, home} = fakeHome(router.url)
     const text = JSON.stringify({apiKeyHelper: join(home, '.claude/auth-helper.sh'), env: {ANTHROPIC_BASE_URL: router.url, ...PINS}})

@@ -64,6 +64,17 @@ describe('strict JSON analysis', () => {
     ])
     expect(result.strictOk).toBe(true)
   })
+
+  it('stops at the nesting limit without recursing', () => {
+    const deep = analyzeJson(`{\n  "a": ${'['.repeat(5000)}${']'.repeat(5000)}\n}`)
+    expect(deep.problems).toEqual([{kind: 'too-deep', line: 2, column: 71, message: 'objects and arrays nested deeper than 64 levels at 2:71'}])
+    expect(deep.value).toBeUndefined()
+
+    // 64 levels, the top-level object included, are the maximum.
+    const limit = analyzeJson(`{"a": ${'['.repeat(63)}${']'.repeat(63)}}`)
+    expect(limit.problems).toEqual([])
+    expect(limit.strictOk).toBe(true)
+  })
 })
 
 describe('apiKeyHelper commands', () => {

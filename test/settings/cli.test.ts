@@ -98,6 +98,31 @@ describe('ccfleet settings merge CLI', () => {
     expect(JSON.parse(readFileSync(file, 'utf8')).env.ANTHROPIC_BASE_URL).toBe('https://router.cli.example')
   })
 
+  it('shows the type of non-string conflicts', () => {
+    // File content, the existing value as messages show it, and `old` as --json shows it.
+    const cases: [string, string, string][] = [
+      ['{"apiKeyHelper": 5}', '5 (a number)', '5'],
+      ['{"apiKeyHelper": "5"}', '"5"', '5'],
+      ['{"apiKeyHelper": null}', 'null', 'null'],
+      ['{"env": [\n  1,\n  2\n]}', '[ 1, 2 ] (an array)', '[\n  1,\n  2\n]'],
+    ]
+    for (const [index, [content, shown, old]] of cases.entries()) {
+      const file = fresh(`typed-${index}`, content)
+      const refused = ccfleet('settings', 'merge', '--config', config, '--file', file, '--helper-path', '/opt/h.sh')
+      expect(refused.code, content).toBe(3)
+      expect(refused.stderr, content).toContain(`: existing ${shown}, ccfleet would write `)
+
+      // --json keeps `old` as the decoded string or the JSON text, with no type field.
+      const json = ccfleet('settings', 'merge', '--config', config, '--file', file, '--helper-path', '/opt/h.sh', '--json')
+      const [conflict] = JSON.parse(json.stdout).error.details.conflicts
+      expect(conflict, content).toEqual({key: conflict.key, old, new: conflict.new})
+
+      const forced = ccfleet('settings', 'merge', '--config', config, '--file', file, '--helper-path', '/opt/h.sh', '--force', '--json')
+      expect(forced.stderr, content).toContain(`replaced ${conflict.key} (was ${shown})`)
+      expect(JSON.parse(forced.stdout).conflicts, content).toEqual([{key: conflict.key, old, new: conflict.new}])
+    }
+  })
+
   it('exits 1 on invalid JSON with file:line:column', () => {
     const original = '{\n  "a": 1,\n  "b": tru\n}\n'
     const file = fresh('invalid', original)

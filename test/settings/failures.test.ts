@@ -49,6 +49,12 @@ function ccfleet(env: Record<string, string>, args: string[], asNobody = false) 
   return {code: result.status, stdout: result.stdout, stderr: result.stderr}
 }
 
+/** Runs ccfleet with a timeout, for inputs that could make it hang. */
+function ccfleetWithTimeout(env: Record<string, string>, args: string[]) {
+  const result = spawnSync(process.execPath, [RUN, ...args], {encoding: 'utf8', timeout: 20_000, env: {...process.env, HOME: join(dir, 'home'), ...env}})
+  return {code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr}
+}
+
 function fresh(name: string, content: string): string {
   const file = join(dir, name, 'settings.json')
   mkdirSync(dirname(file), {recursive: true})
@@ -98,6 +104,67 @@ describe('settings merge failures', () => {
       expect(result.stderr, label).toContain('Try: Move the folder out of the way')
       expect(result.stderr, label).not.toContain('EISDIR')
       expect(statSync(file).isDirectory()).toBe(true)
+    }
+  })
+
+  it('refuses devices, FIFOs and sockets unopened', async () => {
+    const {createServer} = await import('node:net')
+    const special = join(dir, 'special')
+    mkdirSync(special)
+    const fifo = join(special, 'fifo.json')
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
+    const socketPath = join(special, 'socket.json')
+    const server = createServer()
+    await new Promise<void>((done) => server.listen(socketPath, done))
+    const targets: [string, string, (stats: nodeFs.Stats) => boolean][] = [
+      [fifo, 'a FIFO (named pipe)', (stats) => stats.isFIFO()],
+      [socketPath, 'a socket', (stats) => stats.isSocket()],
+    ]
+    if (isRoot) {
+      // A character device of our own (1,3 is the null device), never /dev/null itself.
+      const device = join(special, 'null-device')
+      expect(spawnSync('mknod', [device, 'c', '1', '3']).status).toBe(0)
+      const link = join(special, 'device-link.json')
+      nodeFs.symlinkSync(device, link)
+      targets.push([link, 'a character device', (stats) => stats.isCharacterDevice()])
+    }
+
+    try {
+      for (const [label, env] of PATHS) {
+        for (const [path, kind, stillThere] of targets) {
+          // Opening the FIFO would block until the timeout.
+          const result = ccfleetWithTimeout(env, ['settings', 'merge', '--config', config, '--file', path, '--helper-path', '/opt/h.sh'])
+          const target = nodeFs.realpathSync(path)
+          const what = `${label} ${kind}`
+
+          expect(result.signal, what).toBeNull()
+          expect(result.code, what).toBe(1)
+          expect(result.stderr, what).toContain(`Error: ${target}${target === path ? '' : ` (the target of ${path})`} is ${kind}, not a regular file; nothing was read or written`)
+          expect(result.stderr, what).not.toMatch(STACK_FRAME)
+          expect(stillThere(nodeFs.statSync(path)), what).toBe(true)
+        }
+      }
+
+      expect(readdirSync(special).filter((name) => name.includes('ccfleet'))).toEqual([])
+    } finally {
+      server.close()
+    }
+  })
+
+  it('refuses deep nesting without a stack trace', () => {
+    const original = `{"a": ${'['.repeat(5000)}${']'.repeat(5000)}}`
+    for (const [label, env] of PATHS) {
+      const file = fresh(`deep-${label.replace(' ', '-')}`, original)
+      const result = ccfleet(env, ['settings', 'merge', '--config', config, '--file', file, '--helper-path', '/opt/h.sh'])
+
+      expect(result.code, label).toBe(1)
+      expect(result.stderr, label).toContain(`Error: ${file}:1:70: nesting deeper than 64 levels; the file was left untouched`)
+      expect(result.stderr, label).not.toMatch(STACK_FRAME)
+      expect(readFileSync(file, 'utf8')).toBe(original)
+
+      const json = ccfleet(env, ['settings', 'merge', '--config', config, '--file', file, '--helper-path', '/opt/h.sh', '--json'])
+      expect(json.code, label).toBe(1)
+      expect(JSON.parse(json.stdout).error).toMatchObject({code: 'SETTINGS_INVALID', details: {file, line: 1, column: 70}})
     }
   })
 

@@ -1,6 +1,6 @@
 import {chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 
 import {Volume} from 'memfs'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -31,7 +31,7 @@ afterEach(() => {
   rmSync(dir, {recursive: true, force: true})
 })
 
-function merge(file: string, extra: Partial<Parameters<typeof runSettingsMerge>[0]> = {}) {
+function merge(file: string | undefined, extra: Partial<Parameters<typeof runSettingsMerge>[0]> = {}) {
   return runSettingsMerge({
     configPath,
     os: 'linux',
@@ -88,6 +88,48 @@ describe('settings file writing on a real disk', () => {
 
     expect(statSync(file).uid).toBe(4321)
     expect(statSync(file).gid).toBe(4322)
+  })
+
+  it.runIf(process.getuid?.() === 0)('gives new files in a home its owner when running as root', async () => {
+    const home = join(dir, 'bob')
+    mkdirSync(home)
+    chownSync(home, 1001, 1002)
+    const report = await merge(undefined, {home})
+    const file = join(home, '.claude', 'settings.json')
+
+    expect(report.file).toBe(file)
+    for (const path of [join(home, '.claude'), file]) {
+      expect(statSync(path).uid, path).toBe(1001)
+      expect(statSync(path).gid, path).toBe(1002)
+    }
+
+    // A new folder deeper down gets the owner on every level created.
+    const nested = join(home, 'a', 'b', 'settings.json')
+    await merge(nested, {home})
+    for (const path of [join(home, 'a'), join(home, 'a', 'b'), nested]) expect(statSync(path).uid, path).toBe(1001)
+
+    // Outside the home folder new files stay root's.
+    const outside = join(dir, 'etc', 'settings.json')
+    await merge(outside, {home})
+    expect(statSync(outside).uid).toBe(0)
+    expect(statSync(join(dir, 'etc')).uid).toBe(0)
+  })
+
+  it.runIf(process.getuid?.() === 0)('keeps the owner of a rewritten file and its backup when running as root', async () => {
+    const home = join(dir, 'bob')
+    const file = join(home, '.claude', 'settings.json')
+    mkdirSync(dirname(file), {recursive: true})
+    chownSync(home, 1001, 1002)
+    writeFileSync(file, '{"model": "opus"}\n', {mode: 0o600})
+    chownSync(file, 1003, 1004)
+    const report = await merge(file, {home})
+
+    expect(statSync(file).uid).toBe(1003)
+    expect(statSync(file).gid).toBe(1004)
+    expect(report.backup).not.toBeNull()
+    expect(statSync(report.backup!).uid).toBe(1003)
+    expect(statSync(report.backup!).gid).toBe(1004)
+    expect(statSync(report.backup!).mode & 0o777).toBe(0o600)
   })
 
   it('writes through a symlink to its target', async () => {

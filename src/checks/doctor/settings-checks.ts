@@ -34,7 +34,9 @@ export function settingsChecks(view: SettingsView, options: DoctorOptions): Doct
       syntaxOk = false
       const first = source.analysis?.problems.find((problem) => problem.kind !== 'duplicate-key')
       const detail = first ? `${first.message}` : source.error
-      checks.push(check('CCF-DOCTOR-003', 'fail', `${source.path}: ${detail}; Claude Code ignores this file`, {file: source.path}))
+      // A file past the nesting limit may be valid JSON, so the message says only that doctor did not read it.
+      const consequence = first?.kind === 'too-deep' ? 'doctor does not read it further' : 'Claude Code ignores this file'
+      checks.push(check('CCF-DOCTOR-003', 'fail', `${source.path}: ${detail}; ${consequence}`, {file: source.path}))
     } else if (source.analysis?.bom) {
       syntaxOk = false
       checks.push(check('CCF-DOCTOR-003', 'warn', `${source.path} starts with a UTF-8 BOM (accepted by Claude Code 2.1.328, rejected by older versions and Claude Desktop)`, {file: source.path, fix: 'Save the file as UTF-8 without BOM.'}))

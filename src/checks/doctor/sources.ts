@@ -14,6 +14,7 @@ import {
   WINDOWS_POLICY_VALUE,
 } from '../../platform/facts.js'
 import {analyzeJson, type StrictJsonResult} from '../strict-json.js'
+import {MAX_NESTING_DEPTH} from '../../settings/json-text.js'
 import type {DoctorOptions, SettingsSourceInfo, SourcedValue} from './types.js'
 
 const require = createRequire(import.meta.url)
@@ -137,7 +138,8 @@ function readJsonSource(kind: string, localFile: string, shownPath: string): Rea
   const isObject = value !== null && typeof value === 'object' && !Array.isArray(value)
   const used = analysis.strictOk && isObject
   let error: string | undefined
-  if (!analysis.strictOk) error = 'not strict JSON: Claude Code ignores this file'
+  if (analysis.problems.some((problem) => problem.kind === 'too-deep')) error = `nested deeper than ${MAX_NESTING_DEPTH} levels: doctor does not read this file`
+  else if (!analysis.strictOk) error = 'not strict JSON: Claude Code ignores this file'
   else if (!isObject) error = 'the top level is not a JSON object'
   return {
     kind,

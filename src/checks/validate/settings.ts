@@ -41,6 +41,7 @@ export function syntaxFindings(file: string, parsed: StrictJsonResult): Finding[
     if (problem.kind === 'comment') findings.push(finding('CCF-SETTINGS-002', file, location, `${problem.message}; Claude Code ignores this file`))
     if (problem.kind === 'trailing-comma') findings.push(finding('CCF-SETTINGS-003', file, location, `${problem.message}; Claude Code ignores this file`))
     if (problem.kind === 'duplicate-key') findings.push(finding('CCF-SETTINGS-014', file, location, problem.message))
+    if (problem.kind === 'too-deep') findings.push(finding('CCF-SETTINGS-018', file, location, `${problem.message}; ccfleet settings merge refuses this file and validate checks nothing else in it`))
   }
 
   return findings

@@ -1,7 +1,7 @@
 import {Flags, type Interfaces} from '@oclif/core'
 
 import {BaseCommand, COMMON_EXIT_CODES, exitCodeTable} from '../../cli/base.js'
-import {describeSettingsMergeReport, SETTINGS_MERGE_FLAGS, settingsMergeRequest, type FlagSpec, type SettingsMergeFlagValues} from '../../settings/cli-options.js'
+import {describeSettingsMergeReport, SETTINGS_MERGE_FLAGS, settingsMergeJson, settingsMergeRequest, type FlagSpec, type SettingsMergeFlagValues} from '../../settings/cli-options.js'
 
 export default class SettingsMerge extends BaseCommand {
   static override summary = "Merge apiKeyHelper and the router's env entries into a Claude Code settings file."
@@ -10,9 +10,9 @@ export default class SettingsMerge extends BaseCommand {
 
 Comments, trailing commas and a byte order mark make Claude Code ignore the whole file, so they are removed and each removal is reported with its line. A different existing apiKeyHelper or env value is replaced only with --force. ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN in the file's env silently override the helper: they are reported, and removed with --remove-overriding-env.
 
-The default file is ~/.claude/settings.json (user scope) or, for --scope managed, ccfleet's own drop-in <managed-settings.d>/<package name>.json, which Claude Code 2.1.83 and later merge after managed-settings.json. The write is atomic (temporary file and rename), keeps the file's mode, writes through a symlink to its target and keeps a timestamped backup <file>.ccfleet-backup-<UTC time> when the content changes. A second run with the same input changes nothing and does not touch the file. A settings file without its owner's write permission (chmod a-w) is refused unless --force is given; it keeps that mode. --dry-run never prints secrets: the value of every env variable whose name contains TOKEN, SECRET, KEY, PASSWORD, PASSWD or CREDENTIAL is shown as "<redacted, N characters>".
+The default file is ~/.claude/settings.json (user scope) or, for --scope managed, ccfleet's own drop-in <managed-settings.d>/<package name>.json, which Claude Code 2.1.83 and later merge after managed-settings.json. The write is atomic (temporary file and rename), keeps the file's mode (and, run as root, its owner; files created in the home folder get the home folder's owner), writes through a symlink to its target and keeps a timestamped backup <file>.ccfleet-backup-<UTC time> when the content changes. A second run with the same input changes nothing and does not touch the file. A settings file without its owner's write permission (chmod a-w) is refused unless --force is given; it keeps that mode. --dry-run never prints secrets: the value of every env variable whose name contains TOKEN, SECRET, KEY, PASSWORD, PASSWD or CREDENTIAL is shown as "<redacted, N characters>".
 
-${exitCodeTable({...COMMON_EXIT_CODES, 1: 'failure: the file is not valid JSON or not an object (the message gives file:line:column; the file is untouched), or it cannot be read or written (the message names the step and the file, which stays untouched), or it is read-only without --force', 3: 'existing apiKeyHelper or env values differ; nothing was written (run with --force to replace them)'})}`
+${exitCodeTable({...COMMON_EXIT_CODES, 1: 'failure: the file is not valid JSON or not an object (the message gives file:line:column; the file is untouched), or it cannot be read or written (the message names the step and the file, which stays untouched), or it is not a regular file (a folder, device, FIFO or socket), or it is read-only without --force', 3: 'existing apiKeyHelper or env values differ; nothing was written (run with --force to replace them)'})}`
 
   static override examples = [
     {description: 'Merge into your own ~/.claude/settings.json.', command: '<%= config.bin %> <%= command.id %> --config fleet.jsonc'},
@@ -30,7 +30,7 @@ ${exitCodeTable({...COMMON_EXIT_CODES, 1: 'failure: the file is not valid JSON o
     const {notes, out} = describeSettingsMergeReport(report)
     for (const note of notes) this.note(note)
     this.out(out)
-    return report
+    return settingsMergeJson(report)
   }
 }
 

@@ -8,6 +8,9 @@
 $script:CcfTokenRegex = New-Object Text.RegularExpressions.Regex -ArgumentList ('\G(?:([ \t\r\n]+)|(//[^\r\n]*)|(/\*[\s\S]*?\*/)|("(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4})*")|((?>-?(?>0|[1-9][0-9]*)(?>\.[0-9]+|(?!\.))(?>[eE][+-]?[0-9]+|(?![eE]))))|((?:true|false|null)(?![^ \t\r\n{}\[\]":,/]))|([{}\[\]:,]))')
 $script:CcfTokenKinds = @('', 'ws', 'lc', 'bc', 'str', 'num', 'lit', 'pun')
 $script:CcfOverridingEnv = @('ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_API_KEY')
+# Spec F4: objects and arrays nest at most 64 levels, the top-level object included, as in the
+# TypeScript merge and the sh/awk port. The parser recurses once per level.
+$script:CcfMaxNestingDepth = 64
 $script:CcfLowSurrogateRegex = New-Object Text.RegularExpressions.Regex -ArgumentList '[\uDC00-\uDFFF]'
 $script:CcfStrictUtf8 = New-Object Text.UTF8Encoding -ArgumentList $false, $true
 $script:CcfJsonEscapeRegex = New-Object Text.RegularExpressions.Regex -ArgumentList '[\x00-\x1f"\\]'
@@ -208,10 +211,16 @@ function Read-CcfValue {
     $token = Get-CcfToken $State
     if ($null -eq $token) { throw (Get-CcfUnexpected $State $null 'a value') }
     if ($token.Kind -ceq 'err') { throw $token.Error }
+    $container = $token.Kind -ceq '{' -or $token.Kind -ceq '['
+    if ($container -and $State.Depth -ge $script:CcfMaxNestingDepth) { throw (New-CcfSyntaxError "nesting deeper than $($script:CcfMaxNestingDepth) levels" $token.Start) }
     $State.Index++
+    if ($container) {
+        $State.Depth += 1
+        if ($token.Kind -ceq '{') { $node = Read-CcfObject $State $token } else { $node = Read-CcfArray $State $token }
+        $State.Depth -= 1
+        return $node
+    }
     switch -CaseSensitive ($token.Kind) {
-        '{' { return (Read-CcfObject $State $token) }
-        '[' { return (Read-CcfArray $State $token) }
         'str' { return @{ Kind = 'string'; Start = $token.Start; End = $token.End } }
         'num' { return @{ Kind = 'number'; Start = $token.Start; End = $token.End } }
         'lit' { return @{ Kind = 'literal'; Start = $token.Start; End = $token.End } }
@@ -297,7 +306,7 @@ function Read-CcfDocument {
         if ($token.Kind -ceq 'lc' -or $token.Kind -ceq 'bc') { $comments.Add($token); continue }
         $significant.Add($token)
     }
-    $state = @{ Text = $Text; Tokens = $significant; Index = 0; TrailingCommas = [Collections.Generic.List[int]]::new() }
+    $state = @{ Text = $Text; Tokens = $significant; Index = 0; Depth = 0; TrailingCommas = [Collections.Generic.List[int]]::new() }
     $root = $null
     if ($significant.Count -gt 0) {
         $root = Read-CcfValue $state
