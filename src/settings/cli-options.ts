@@ -64,6 +64,9 @@ export function describeSettingsMergeReport(report: SettingsMergeReport): {notes
   for (const warning of report.warnings) if (!report.removed.includes(warning.key)) notes.push(`warning: ${warning.message}`)
   for (const key of report.removed) notes.push(`${report.file}: ${verb} ${key}`)
   for (const conflict of report.conflicts) notes.push(`${report.file}: ${report.dryRun ? 'would replace' : 'replaced'} ${conflict.key} (was ${describeExistingValue(conflict)})`)
+  if (report.helperInstalled === false) {
+    notes.push(`warning: the auth helper ${report.helperPath} is not installed on this machine yet, so Claude Code cannot get a token until it is. Install it with the packages from \`ccfleet build\`, or with \`ccfleet helper render --os ${report.os} --config FILE -o PATH\`.`)
+  }
 
   let out: string
   if (report.dryRun && report.diff) out = report.diff

@@ -4,7 +4,7 @@ import {dirname, isAbsolute, join, relative, resolve, sep} from 'node:path'
 import {loadFleetConfig} from '../config/load.js'
 import type {FleetConfig, SettingsScope, TargetOs} from '../config/types.js'
 import {CcfleetError} from '../errors.js'
-import {MANAGED_DROP_IN_DIR, userSettingsPath} from '../platform/facts.js'
+import {currentOs, MANAGED_DROP_IN_DIR, userSettingsPath} from '../platform/facts.js'
 import {desiredSettings} from './desired.js'
 import {resolveMergeInputs} from './inputs.js'
 import {MAX_NESTING_DEPTH} from './json-text.js'
@@ -51,6 +51,10 @@ export interface SettingsMergeReport {
   dryRun: boolean
   backup: string | null
   apiKeyHelper: string
+  /** The auth helper file `apiKeyHelper` runs. */
+  helperPath: string
+  /** Whether `helperPath` exists; null when it is for another OS than this one. */
+  helperInstalled: boolean | null
   repairs: Repair[]
   warnings: MergeWarning[]
   /** Values that differed and were replaced because of `--force`; `--json` shows them without `oldType`. */
@@ -106,6 +110,8 @@ export async function runSettingsMerge(request: SettingsMergeRequest): Promise<S
     dryRun: request.dryRun,
     backup: null,
     apiKeyHelper: desired.apiKeyHelper,
+    helperPath,
+    helperInstalled: request.os === currentOs() ? nodeFs.existsSync(helperPath) : null,
     repairs: result.repairs,
     warnings: result.warnings,
     conflicts: result.conflicts,

@@ -52,6 +52,24 @@ describe('ccfleet settings merge CLI', () => {
     expect(second.stdout).toBe(`${file}: unchanged\n`)
   })
 
+  it('warns when the helper is not installed', () => {
+    const file = fresh('helper-check', '{}\n')
+    const helper = join(dir, 'helper-check', 'auth-helper.sh')
+    const missing = ccfleet('settings', 'merge', '--config', config, '--file', file, '--os', 'linux', '--helper-path', helper, '--json')
+    expect(missing.code).toBe(0)
+    expect(JSON.parse(missing.stdout)).toMatchObject({helperPath: helper, helperInstalled: false})
+    expect(missing.stderr).toContain(`warning: the auth helper ${helper} is not installed on this machine yet`)
+
+    writeFileSync(helper, '#!/bin/sh\n', {mode: 0o755})
+    const present = ccfleet('settings', 'merge', '--config', config, '--file', file, '--os', 'linux', '--helper-path', helper, '--json')
+    expect(JSON.parse(present.stdout).helperInstalled).toBe(true)
+    expect(present.stderr).not.toContain('not installed')
+
+    // A helper for another OS cannot be looked for here.
+    const windows = ccfleet('settings', 'merge', '--config', config, '--file', fresh('helper-windows', '{}\n'), '--os', 'windows', '--helper-path', 'C:\\ccfleet\\auth-helper.ps1', '--json')
+    expect(JSON.parse(windows.stdout).helperInstalled).toBe(null)
+  })
+
   it('prints the --json shape', () => {
     const file = fresh('json', '{\n  "model": "opus", // mine\n}\n')
     const result = ccfleet('settings', 'merge', '--config', config, '--file', file, '--helper-path', '/opt/h.sh', '--json')
