@@ -88,10 +88,27 @@ describe('ccfleet demo', () => {
     expect(run.stderr).toContain('/nonexistent/fleet.jsonc')
   }, E2E_TIMEOUT_MS)
 
-  it('exits 7 when the pinned model has no route', async () => {
-    await withScratch('demo-unrouted', async (scratch) => {
+  it('exits 3 when policy check rejects the policy', async () => {
+    await withScratch('demo-route-missing', async (scratch) => {
       let text = readFileSync(EXAMPLE, 'utf8')
       text = applyEdits(text, modify(text, ['policy', 'defaultPolicy', 'routes', 'claude-opus-4-6'], undefined, {}))
+      text = applyEdits(text, modify(text, ['$schema'], undefined, {}))
+      const config = scratch.path('route-missing.fleet.jsonc')
+      writeFileSync(config, text)
+
+      const run = await runDemoCli(['--config', config])
+      expect(run.code, run.stderr).toBe(3)
+      expect(run.stderr).toContain('policy.defaultPolicy.routes.claude-opus-4-6')
+      expect(run.stderr).toContain('ccfleet policy check')
+    })
+  }, E2E_TIMEOUT_MS)
+
+  it('exits 7 when the pinned model has no route', async () => {
+    await withScratch('demo-unrouted', async (scratch) => {
+      // The policy is complete, but Claude Code is pinned to a model outside the three, which the
+      // router rejects under unknownModels "reject".
+      let text = readFileSync(EXAMPLE, 'utf8')
+      text = applyEdits(text, modify(text, ['settings', 'modelPins', 'opus'], 'claude-opus-5-5', {}))
       text = applyEdits(text, modify(text, ['policy', 'unknownModels'], 'reject', {}))
       text = applyEdits(text, modify(text, ['$schema'], undefined, {}))
       const config = scratch.path('unrouted.fleet.jsonc')
@@ -99,7 +116,7 @@ describe('ccfleet demo', () => {
 
       const run = await runDemoCli(['--config', config])
       expect(run.code, run.stderr).toBe(7)
-      expect(run.stderr).toContain('claude-opus-4-6')
+      expect(run.stderr).toContain('claude-opus-5-5')
       expect(run.stderr).toContain('--keep')
     })
   }, E2E_TIMEOUT_MS)
