@@ -34,7 +34,7 @@ export function settingsChecks(view: SettingsView, options: DoctorOptions): Doct
       syntaxOk = false
       const first = source.analysis?.problems.find((problem) => problem.kind !== 'duplicate-key')
       const detail = first ? `${first.message}` : source.error
-      // A file past the nesting limit may be valid JSON, so the message says only that doctor did not read it.
+      // A file past the nesting limit may be valid JSON, so the message states only that doctor did not read it.
       const consequence = first?.kind === 'too-deep' ? 'doctor does not read it further' : 'Claude Code ignores this file'
       checks.push(check('CCF-DOCTOR-003', 'fail', `${source.path}: ${detail}; ${consequence}`, {file: source.path}))
     } else if (source.analysis?.bom) {

@@ -89,7 +89,7 @@ export function checkSettingsValues(value: unknown, file: string, options: Setti
 
   for (const [name, entry] of Object.entries(env)) {
     if (typeof entry !== 'string') {
-      // A number or boolean has one obvious string form; for the rest the generic fix stands.
+      // A number or boolean has one obvious string form. Other values keep the generic fix.
       const quoted = typeof entry === 'number' || typeof entry === 'boolean' ? {fix: `Quote the value: ${JSON.stringify(name)}: ${JSON.stringify(String(entry))}.`} : {}
       findings.push(finding('CCF-SETTINGS-009', file, `env.${name}`, `env.${name} is ${describeType(entry)}; write it as a JSON string`, quoted))
     }
