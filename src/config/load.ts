@@ -5,7 +5,7 @@ import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import type {ErrorObject} from 'ajv'
-import {findNodeAtLocation, parse, parseTree, type ParseError} from 'jsonc-parser'
+import {createScanner, findNodeAtLocation, parse, parseTree, SyntaxKind, type ParseError} from 'jsonc-parser'
 
 import {CcfleetError} from '../errors.js'
 import {
@@ -74,6 +74,16 @@ function configFilesIn(folder: string): string[] {
 /** Parses fleet config text. `source` names the file in error messages. */
 export function parseFleetConfig(text: string, source = '<inline>', bytes: Buffer = Buffer.from(text, 'utf8')): FleetConfig {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  // Checked first, because the parser and the schema validator recurse and would run out of stack.
+  const tooDeep = nestingPastLimit(body)
+  if (tooDeep !== undefined) {
+    const {line, column} = lineAndColumn(body, tooDeep)
+    throw new CcfleetError(`${source}:${line}:${column}: objects and arrays are nested more than ${MAX_CONFIG_NESTING} levels deep`, {
+      code: 'CONFIG_SYNTAX',
+      hint: 'A fleet config needs only a few levels; remove the nested value at that position.',
+    })
+  }
+
   const errors: ParseError[] = []
   const raw = parse(body, errors, {allowTrailingComma: true, disallowComments: false})
   if (errors.length > 0) {
@@ -363,7 +373,27 @@ export function lineAndColumn(text: string, offset: number): {line: number; colu
   return {line, column: offset - lineStart + 1}
 }
 
-function stripTrailingSlash(url: string): string {
+/** Deepest nesting of objects and arrays a fleet config may have; the deepest real key has five levels. */
+const MAX_CONFIG_NESTING = 64
+
+/** Returns the offset of the bracket that opens a level past MAX_CONFIG_NESTING, or undefined. */
+function nestingPastLimit(text: string): number | undefined {
+  const scanner = createScanner(text, false)
+  let depth = 0
+  for (let token = scanner.scan(); token !== SyntaxKind.EOF; token = scanner.scan()) {
+    if (token === SyntaxKind.OpenBraceToken || token === SyntaxKind.OpenBracketToken) {
+      depth++
+      if (depth > MAX_CONFIG_NESTING) return scanner.getTokenOffset()
+    } else if (token === SyntaxKind.CloseBraceToken || token === SyntaxKind.CloseBracketToken) {
+      depth--
+    }
+  }
+
+  return undefined
+}
+
+/** Removes one trailing slash, because Claude Code appends /v1/messages to the base URL. */
+export function stripTrailingSlash(url: string): string {
   return url.endsWith('/') ? url.slice(0, -1) : url
 }
 

@@ -1,6 +1,6 @@
 import {homedir} from 'node:os'
 
-import {checkRouterBaseUrl, checkSchemaString} from '../config/load.js'
+import {checkRouterBaseUrl, checkSchemaString, stripTrailingSlash} from '../config/load.js'
 import type {FleetConfig, SettingsScope, TargetOs} from '../config/types.js'
 import {CcfleetError, EXIT} from '../errors.js'
 import {currentOs} from '../platform/facts.js'
@@ -46,7 +46,8 @@ export function resolveMergeInputs(flags: MergeInputFlags, config: FleetConfig, 
     }
   }
 
-  return {home, helperPath, baseUrl: flags.baseUrl ?? config.router.baseUrl}
+  // Normalized like the config's router.baseUrl, so both give the same settings.
+  return {home, helperPath, baseUrl: flags.baseUrl === undefined ? config.router.baseUrl : stripTrailingSlash(flags.baseUrl)}
 }
 
 /** Requires an absolute path for the target OS and drops trailing separators, so joined paths get no `//`. */

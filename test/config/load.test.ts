@@ -33,6 +33,18 @@ describe('fleet config', () => {
     }
   })
 
+  it('rejects nesting past 64 levels', () => {
+    // Without the limit the parser runs out of stack and the error is a bare RangeError.
+    const deep = JSON.stringify({...minimal, extra: 'D'}).replace('"D"', '['.repeat(20_000) + ']'.repeat(20_000))
+    const failure = failureOf(deep)
+    expect(failure.code).toBe('CONFIG_SYNTAX')
+    expect(failure.message).toMatch(/^fleet\.jsonc:1:\d+: objects and arrays are nested more than 64 levels deep$/)
+
+    // 64 levels are read, and then the schema rejects the unknown key as usual.
+    const limit = JSON.stringify({...minimal, extra: 'D'}).replace('"D"', '['.repeat(63) + ']'.repeat(63))
+    expect(failureOf(limit).code).not.toBe('CONFIG_SYNTAX')
+  })
+
   it('fills defaults', () => {
     const config = parseFleetConfig(JSON.stringify(minimal))
     expect(config.router.baseUrl).toBe('https://model-router.surepath.ai')

@@ -93,6 +93,12 @@ describe('settings merge flag values', () => {
     expect(http.code).toBe(0)
     expect(JSON.parse(readFileSync(loopback, 'utf8')).env.ANTHROPIC_BASE_URL).toBe('http://127.0.0.1:8080')
 
+    // The trailing slash goes, as it does from the config's router.baseUrl.
+    const trailing = fresh('trailing-slash')
+    const withSlash = ccfleet({}, ['--file', trailing, '--os', 'linux', '--helper-path', '/opt/h.sh', '--base-url', 'https://router.example.com/'])
+    expect(withSlash.code).toBe(0)
+    expect(JSON.parse(readFileSync(trailing, 'utf8')).env.ANTHROPIC_BASE_URL).toBe('https://router.example.com')
+
     const windows = fresh('windows-home')
     const home = ccfleet({}, ['--file', windows, '--os', 'windows', '--home', 'C:\\Users\\Zoë\\'])
     expect(home.code).toBe(0)
