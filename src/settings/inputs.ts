@@ -94,7 +94,7 @@ function defaultHelperPathFor(flags: MergeInputFlags, config: FleetConfig, scope
   return helperPath
 }
 
-/** A value in double quotes, JSON-escaped only when it contains a control character, so Windows paths keep single backslashes. */
+/** Quotes a value for a message, JSON-escaped only when it contains a control character, so Windows paths keep single backslashes. */
 function quoted(value: string): string {
   return /[\u0000-\u001f]/.test(value) ? JSON.stringify(value) : `"${value}"`
 }
